@@ -1,0 +1,125 @@
+//! The retailer's configuration: company, contacts, time zone, tariffs. White-label values live
+//! in `config/retailer.toml`, which every binary embeds; `SVET_CONFIG` names another file.
+
+use serde::Deserialize;
+
+/// The configuration shipped with Svet (the reference company's values).
+pub const DEFAULT_TOML: &str = include_str!("../../../config/retailer.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub company: Company,
+    pub mail: MailConfig,
+    pub tariffs: Vec<Tariff>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Company {
+    pub name: String,
+    pub short_name: String,
+    pub support_phone: String,
+    pub support_email: String,
+    pub website: String,
+    pub time_zone: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tariff {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("the configuration is not valid TOML or has unknown keys: {0}")]
+    Parse(#[from] toml::de::Error),
+    #[error("the configuration is invalid: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Parses and checks a configuration text.
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        let config: Config = toml::from_str(text)?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The file named by `SVET_CONFIG`, or the embedded default.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        match std::env::var("SVET_CONFIG") {
+            Ok(path) if !path.is_empty() => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|source| ConfigError::Read { path, source })?;
+                Config::parse(&text)
+            }
+            _ => Config::parse(DEFAULT_TOML),
+        }
+    }
+
+    pub fn tariff(&self, code: &str) -> Option<&Tariff> {
+        self.tariffs.iter().find(|t| t.code == code)
+    }
+
+    /// The company's time zone, checked at start-up.
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.company.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.tariffs.is_empty() {
+            return Err(ConfigError::Invalid("no tariffs are configured".into()));
+        }
+        for (i, t) in self.tariffs.iter().enumerate() {
+            let valid = !t.code.is_empty()
+                && t.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !valid {
+                return Err(ConfigError::Invalid(format!(
+                    "tariff code {:?} must be lowercase letters, digits and underscores",
+                    t.code
+                )));
+            }
+            if self.tariffs[..i].iter().any(|o| o.code == t.code) {
+                return Err(ConfigError::Invalid(format!("tariff code {:?} is listed twice", t.code)));
+            }
+        }
+        jiff::tz::TimeZone::get(&self.company.time_zone).map_err(|e| {
+            ConfigError::Invalid(format!("unknown time zone {:?}: {e}", self.company.time_zone))
+        })?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_configuration_is_valid() {
+        let config = Config::parse(DEFAULT_TOML).unwrap();
+        assert!(config.tariff("urban").is_some());
+        assert!(config.tariff("rural").is_some());
+        assert!(config.tariff("dacha").is_none());
+    }
+
+    #[test]
+    fn duplicate_tariffs_and_unknown_zones_are_refused() {
+        let twice = DEFAULT_TOML.replace("code = \"rural\"", "code = \"urban\"");
+        assert!(matches!(Config::parse(&twice), Err(ConfigError::Invalid(m)) if m.contains("twice")));
+        let zone = DEFAULT_TOML.replace("Europe/Moscow", "Europe/Atlantis");
+        assert!(matches!(Config::parse(&zone), Err(ConfigError::Invalid(m)) if m.contains("time zone")));
+        let unknown = format!("{DEFAULT_TOML}\nsurprise = 1\n");
+        assert!(matches!(Config::parse(&unknown), Err(ConfigError::Parse(_))));
+    }
+}

@@ -1,0 +1,1 @@
+//! Svet's integration tests live in api/.
