@@ -1,0 +1,52 @@
+//! What every Lambda binary shares: the AWS composition root ([`aws_app`]) and the runner for
+//! an HTTP route ([`serve`]). A binary in `src/bin/` is a few lines that pick a route (or a
+//! job) and call into here.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use lambda_http::service_fn;
+use svet_api::{App, Route, dispatch};
+use svet_aws::{DynamoStore, S3Documents, SesMailer};
+use svet_domain::{Config, RandomIds, SystemClock};
+
+pub mod registry_import;
+
+/// Required environment variables, set by template.yaml.
+fn env(name: &'static str) -> anyhow::Result<String> {
+    std::env::var(name).map_err(|_| anyhow::anyhow!("the environment variable {name} is not set"))
+}
+
+/// The application on AWS: DynamoDB, S3 and SES clients built once per container.
+pub async fn aws_app() -> anyhow::Result<App> {
+    let config = Config::from_env()?;
+    let sdk = svet_aws::sdk_config().await;
+    let clock = Arc::new(SystemClock);
+    let ids = Arc::new(RandomIds);
+    let from = std::env::var("MAIL_FROM").unwrap_or_else(|_| config.mail.from.clone());
+    Ok(App {
+        store: Arc::new(DynamoStore::new(svet_aws::dynamodb_client::Client::new(&sdk), env("TABLE_NAME")?, clock.clone())),
+        documents: Arc::new(S3Documents::new(S3Documents::client(&sdk), env("BUCKET_NAME")?)),
+        mailer: Arc::new(SesMailer::new(svet_aws::sesv2_client::Client::new(&sdk), from, ids.clone())),
+        clock,
+        ids,
+        config: Arc::new(config),
+    })
+}
+
+/// Logs as JSON lines (CloudWatch), level from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`.
+pub fn init_logging() {
+    lambda_http::tracing::init_default_subscriber();
+}
+
+/// Serves one HTTP route on Lambda. Every error becomes a response in [`dispatch`], so the
+/// runtime never turns one into a bare 500.
+pub async fn serve(route: Route) -> Result<(), lambda_http::Error> {
+    init_logging();
+    let app = aws_app().await?;
+    let (app, route) = (&app, &route);
+    lambda_http::run(service_fn(move |request| async move {
+        Ok::<_, Infallible>(dispatch(app, route, request).await)
+    }))
+    .await
+}

@@ -29,3 +29,28 @@ impl std::fmt::Display for RowIssue {
         write!(f, "line {}: {}", self.line, self.reason)
     }
 }
+
+/// A plain-text report of an import for the operators: the summary, then the refused rows.
+pub fn report_text(summary: &Summary, issues: &[RowIssue]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let verb = if summary.dry_run { "Checked (dry run, nothing written)" } else { "Imported" };
+    let _ = writeln!(out, "{verb}: {} ({}), import {}", summary.source, summary.encoding, summary.import_id);
+    let _ = writeln!(
+        out,
+        "rows {}: imported {}, updated {}, unchanged {}, refused {}",
+        summary.rows, summary.imported, summary.updated, summary.unchanged, summary.refused
+    );
+    let _ = writeln!(out, "started {}, finished {}", summary.started_at, summary.finished_at);
+    if !issues.is_empty() {
+        let _ = writeln!(out, "\nRefused rows:");
+        for issue in issues {
+            let _ = writeln!(out, "{issue}");
+        }
+        let unlisted = summary.refused.saturating_sub(issues.len() as u64);
+        if unlisted > 0 {
+            let _ = writeln!(out, "… and {unlisted} more refused rows not listed");
+        }
+    }
+    out
+}
