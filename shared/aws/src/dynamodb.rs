@@ -289,6 +289,10 @@ impl Store for DynamoStore {
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         store::check_transaction(&writes)?;
         let now = self.now();
+        // One put or delete needs no transaction, which would cost twice the write units.
+        if let [single @ (Write::Put { .. } | Write::Delete { .. })] = writes.as_slice() {
+            return self.write_one(single, now).await;
+        }
         let items = writes.iter().map(|w| transact_item(w, &self.table, now)).collect::<Result<Vec<_>, _>>()?;
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(()),
@@ -401,6 +405,53 @@ impl Store for DynamoStore {
 }
 
 impl DynamoStore {
+    /// A single conditional PutItem or DeleteItem.
+    async fn write_one(&self, write: &Write, now: i64) -> Result<(), StoreError> {
+        let expr = condition_expr(write.condition(), now);
+        let (text, names, values) = match expr {
+            Some(e) => (Some(e.text), Some(e.names), Some(e.values)),
+            None => (None, None, None),
+        };
+        let result = match write {
+            Write::Put { item, .. } => self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item_attrs(item)))
+                .set_condition_expression(text)
+                .set_expression_attribute_names(names)
+                .set_expression_attribute_values(values)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| match e {
+                    SdkError::ServiceError(s) if s.err().is_conditional_check_failed_exception() => {
+                        StoreError::ConditionFailed { index: 0 }
+                    }
+                    other => sdk_error(other),
+                }),
+            Write::Delete { key, .. } => self
+                .client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(key_attrs(key)))
+                .set_condition_expression(text)
+                .set_expression_attribute_names(names)
+                .set_expression_attribute_values(values)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| match e {
+                    SdkError::ServiceError(s) if s.err().is_conditional_check_failed_exception() => {
+                        StoreError::ConditionFailed { index: 0 }
+                    }
+                    other => sdk_error(other),
+                }),
+            Write::Check { .. } => unreachable!("checks go through a transaction"),
+        };
+        result
+    }
+
     async fn write_batch(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
         let mut pending = requests;
         let mut attempt = 0;

@@ -142,7 +142,9 @@ impl Store for SqliteStore {
         if keys.len() > store::MAX_PAGE as usize {
             return Err(StoreError::Invalid(format!("at most {} keys at once", store::MAX_PAGE)));
         }
-        let keys = keys.to_vec();
+        let mut keys = keys.to_vec();
+        keys.sort();
+        keys.dedup();
         let now = self.now();
         self.run(move |conn| {
             let tx = conn.transaction().map_err(unavailable)?;

@@ -1,0 +1,97 @@
+//! Handlers through the router and `dispatch`, as both hosts call them: health on a working
+//! store, 503 (never a panic) on a store that is down, JSON 404 and 405.
+
+use std::sync::Arc;
+
+use http::{Method, StatusCode};
+use svet_api::{App, Request, find, routes::ROUTES};
+use svet_domain::{Config, SequentialIds, Store};
+
+use crate::helpers::{FaultyStore, Harness, clock, config};
+
+fn app(store: Arc<dyn Store>) -> App {
+    let dir = std::env::temp_dir();
+    let clock = clock();
+    App {
+        store,
+        documents: Arc::new(svet_embedded::FolderDocuments::open(dir.join("svet-test-docs"), "http://x", clock.clone()).unwrap()),
+        mailer: Arc::new(svet_embedded::OutboxMailer::open(dir.join("svet-test-outbox"), "a@b.c", clock.clone(), Arc::new(SequentialIds::default())).unwrap()),
+        clock,
+        ids: Arc::new(SequentialIds::default()),
+        config: Arc::new(config()),
+    }
+}
+
+async fn call(app: &App, method: Method, path: &str) -> (StatusCode, serde_json::Value, http::HeaderMap) {
+    let response = match find(ROUTES, &method, path) {
+        Ok((route, _)) => {
+            let request: Request = http::Request::builder().method(method).uri(path).body(lambda_http::Body::Empty).unwrap();
+            svet_api::dispatch(app, route, request).await
+        }
+        Err(e) => e.into_response(),
+    };
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body: serde_json::Value = serde_json::from_slice(response.body().as_ref()).expect("a JSON body");
+    (status, body, headers)
+}
+
+#[tokio::test]
+async fn health_answers_when_the_store_does() {
+    let h = Harness::sqlite().await;
+    let (status, body, _) = call(&app(h.store.clone()), Method::GET, "/api/health").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["time"], "2026-02-15T10:00:00Z");
+}
+
+#[tokio::test]
+async fn a_store_that_is_down_gives_503_with_a_message() {
+    let h = Harness::sqlite().await;
+    let (status, body, _) = call(&app(Arc::new(FaultyStore::down(h.store.clone()))), Method::GET, "/api/health").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["error"], "unavailable");
+    assert!(body["message"].as_str().unwrap().contains("временно недоступен"));
+    assert!(!body.to_string().contains("injected"), "the cause is logged, not shown");
+}
+
+#[tokio::test]
+async fn an_unreachable_dynamodb_gives_503() {
+    // A port nobody listens on: the real SDK fails to connect.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let sdk = svet_aws::aws_config::defaults(svet_aws::aws_config::BehaviorVersion::latest())
+        .region(svet_aws::aws_config::Region::new("eu-central-1"))
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("t", "t", None, None, "static"))
+        .load()
+        .await;
+    let store = svet_aws::DynamoStore::new(svet_aws::dynamodb_client::Client::new(&sdk), "nowhere", clock());
+    let (status, body, _) = call(&app(Arc::new(store)), Method::GET, "/api/health").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["error"], "unavailable");
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_get_json_errors() {
+    let h = Harness::sqlite().await;
+    let app = app(h.store.clone());
+    let (status, body, _) = call(&app, Method::GET, "/api/nothing-here").await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    let (status, body, headers) = call(&app, Method::DELETE, "/api/health").await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")));
+    assert_eq!(headers["allow"], "GET");
+}
+
+#[tokio::test]
+async fn company_contacts_come_from_the_configuration() {
+    let h = Harness::sqlite().await;
+    let mut app = app(h.store.clone());
+    let custom = svet_domain::config::DEFAULT_TOML.replace("(4842) 701-838", "8 800 000-00-00");
+    app.config = Arc::new(Config::parse(&custom).unwrap());
+    let (status, body, _) = call(&app, Method::GET, "/api/company").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["support_phone"], "8 800 000-00-00");
+    assert_eq!(body["support_email"], "support@ksk.kaluga.ru");
+}
