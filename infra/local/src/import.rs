@@ -40,7 +40,14 @@ pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         size,
         &options,
         &bar,
-        &mut |issue| bar.bar.println(format!("refused {issue}")),
+        &mut |issue| {
+            // Above the bar on a terminal; plain lines otherwise (a hidden bar prints nothing).
+            if bar.bar.is_hidden() {
+                eprintln!("refused {issue}");
+            } else {
+                bar.bar.println(format!("refused {issue}"));
+            }
+        },
     )
     .await;
     bar.bar.finish_and_clear();

@@ -174,6 +174,10 @@ impl Server {
     }
 
     async fn api(&self, request: hyper::Request<Incoming>) -> Reply {
+        let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+        if declared.is_some_and(|length| length > MAX_BODY) {
+            return from_lambda(too_large().into_response());
+        }
         let (route, params) = match svet_api::find(ROUTES, request.method(), request.uri().path()) {
             Ok(found) => found,
             Err(e) => return from_lambda(e.into_response()),
@@ -186,14 +190,7 @@ impl Server {
         let (parts, body) = request.into_parts();
         let bytes = match Limited::new(body, MAX_BODY).collect().await {
             Ok(collected) => collected.to_bytes(),
-            Err(_) => {
-                let e = ApiError::Client {
-                    status: StatusCode::PAYLOAD_TOO_LARGE,
-                    code: "too_large",
-                    message: "Слишком большой запрос.".into(),
-                };
-                return from_lambda(e.into_response());
-            }
+            Err(_) => return from_lambda(too_large().into_response()),
         };
         let body = if bytes.is_empty() {
             lambda_http::Body::Empty
@@ -302,6 +299,14 @@ fn content_type(path: &Path) -> &'static str {
         "woff2" => "font/woff2",
         "txt" => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::Client {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        code: "too_large",
+        message: "Слишком большой запрос.".into(),
     }
 }
 

@@ -1,0 +1,168 @@
+//! The built local server as a user starts it: `svet serve` on a free port with a fresh data
+//! folder. Health, the main page, JSON errors, signed document links, the mail outbox page,
+//! and `svet import-registry` running beside the server on the same data folder.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use svet_domain::documents::{DocKey, Document, Documents};
+use svet_domain::mail::{Mail, Mailer};
+use svet_domain::registry::registry_key;
+use svet_domain::{AccountNumber, RandomIds, Store, SystemClock};
+
+const SVET: &str = env!("CARGO_BIN_EXE_svet");
+
+/// The running server; killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(data: &Path) -> Server {
+    let mut child = Command::new(SVET)
+        .args(["serve", "--port", "0"])
+        .env("SVET_DATA_DIR", data)
+        .env("SVET_WEB_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/../../web"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the svet binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let line = rx.recv_timeout(Duration::from_secs(30)).expect("the server says it is running within 30 s");
+    let url = line
+        .strip_prefix("Svet is running at ")
+        .and_then(|rest| rest.split('/').take(3).collect::<Vec<_>>().join("/").into())
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"));
+    Server { child, url }
+}
+
+/// The status of a request sent byte for byte (an HTTP client would normalise the path).
+fn raw_status(url: &str, head: &str) -> u16 {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(url.trim_start_matches("http://")).unwrap();
+    write!(stream, "{head}\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+fn import(data: &Path, file: &Path) -> (i32, String, String) {
+    let out = Command::new(SVET)
+        .arg("import-registry")
+        .arg(file)
+        .env("SVET_DATA_DIR", data)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("svet import-registry runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[tokio::test]
+async fn the_local_server_serves_the_portal_and_operators_work_beside_it() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start(data.path());
+    let http = reqwest::Client::new();
+    let get = |path: &str| http.get(format!("{}{path}", server.url)).send();
+
+    // Health and the main page.
+    let health = get("/api/health").await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.json::<serde_json::Value>().await.unwrap()["status"], "ok");
+    let page = get("/").await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<h1>Личный кабинет</h1>") && html.contains("Зарегистрироваться"), "{html}");
+    assert_eq!(get("/css/site.css").await.unwrap().headers()["content-type"], "text/css; charset=utf-8");
+
+    // Errors.
+    let missing = get("/api/nope").await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.json::<serde_json::Value>().await.unwrap()["error"], "not_found");
+    let wrong = http.post(format!("{}/api/health", server.url)).send().await.unwrap();
+    assert_eq!(wrong.status(), 405);
+    for sneaky in ["/%2e%2e/Cargo.toml", "/../Cargo.toml", "/.svet/svet.db"] {
+        let status = raw_status(&server.url, &format!("GET {sneaky} HTTP/1.1"));
+        assert!(status == 400 || status == 404, "{sneaky}: {status}");
+    }
+    let lost = get("/no-such-page").await.unwrap();
+    assert_eq!(lost.status(), 404);
+    assert!(lost.text().await.unwrap().contains("Страница не найдена"));
+    let huge = raw_status(&server.url, "POST /api/health HTTP/1.1\r\nContent-Length: 2097152");
+    assert_eq!(huge, 413, "an oversized body is refused before it is read");
+
+    // The demo registry was seeded on first start.
+    let store = svet_embedded::SqliteStore::open(data.path().join("svet.db"), Arc::new(SystemClock)).unwrap();
+    for account in ["180211111", "180211112", "180211113", "180211114", "180211115"] {
+        let key = registry_key(&AccountNumber::parse(account).unwrap());
+        assert!(store.get(&key).await.unwrap().is_some(), "demo account {account}");
+    }
+
+    // A document link from the folder adapter opens through the server; a forged one does not.
+    let docs = svet_embedded::FolderDocuments::open(data.path().join("documents"), &server.url, Arc::new(SystemClock)).unwrap();
+    let key = DocKey::parse("bills/2026-01/180211111.pdf").unwrap();
+    docs.put(&key, Document { bytes: b"%PDF-1.7 demo".to_vec(), content_type: "application/pdf".into() }).await.unwrap();
+    let link = docs.link(&key, Duration::from_secs(60)).await.unwrap();
+    let file = reqwest::get(&link).await.unwrap();
+    assert_eq!(file.status(), 200);
+    assert_eq!(file.headers()["content-type"], "application/pdf");
+    assert_eq!(file.bytes().await.unwrap().as_ref(), b"%PDF-1.7 demo");
+    let forged = link.replace("180211111.pdf", "180211112.pdf");
+    assert_eq!(reqwest::get(&forged).await.unwrap().status(), 403);
+
+    // Mail in the outbox shows at /dev/mail with its link clickable and markup inert.
+    let outbox = svet_embedded::OutboxMailer::open(data.path().join("outbox"), "Svet <no-reply@svet.example>", Arc::new(SystemClock), Arc::new(RandomIds)).unwrap();
+    let mail = Mail {
+        to: "ivanov@list.ru".into(),
+        subject: "Активация личного кабинета".into(),
+        text: "Перейдите по ссылке: http://127.0.0.1/activate?token=abc <script>alert(1)</script>".into(),
+        html: None,
+        attachments: vec![],
+    };
+    outbox.send(&mail).await.unwrap();
+    let mail_page = get("/dev/mail").await.unwrap().text().await.unwrap();
+    assert!(mail_page.contains("Активация личного кабинета"), "{mail_page}");
+    assert!(mail_page.contains("<a href=\"http://127.0.0.1/activate?token=abc\">"), "{mail_page}");
+    assert!(mail_page.contains("&lt;script&gt;") && !mail_page.contains("<script>alert"), "{mail_page}");
+
+    // The operators' import runs while the server runs, on the same data folder.
+    let registry = data.path().join("registry.csv");
+    std::fs::write(&registry, "account;address;meter;digits;reading;reading_night;tariff;balance\n\
+        190000001;г. Калуга, ул. Новая, д. 1;single;5;100;;urban;10,00\n\
+        190000002;г. Калуга, ул. Новая, д. 2;none;;;;rural;0\n").unwrap();
+    let (code, stdout, stderr) = import(data.path(), &registry);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("rows 2: imported 2, updated 0, unchanged 0, refused 0"), "{stdout}");
+    assert!(store.get(&registry_key(&AccountNumber::parse("190000002").unwrap())).await.unwrap().is_some());
+    assert_eq!(get("/api/health").await.unwrap().status(), 200, "the server still answers");
+
+    std::fs::write(&registry, "account;address;meter;digits;reading;reading_night;tariff;balance\n\
+        190000001;г. Калуга, ул. Новая, д. 1;single;5;100;;urban;10,00\n\
+        19000000X;г. Калуга;none;;;;urban;0\n").unwrap();
+    let (code, stdout, stderr) = import(data.path(), &registry);
+    assert_eq!(code, 3, "some rows refused: {stdout}\n{stderr}");
+    assert!(stderr.contains("refused line 3: account: unexpected character 'X'"), "{stderr}");
+    assert!(stdout.contains("unchanged 1, refused 1"), "{stdout}");
+
+    std::fs::write(&registry, "").unwrap();
+    let (code, _, stderr) = import(data.path(), &registry);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("the file is empty") && stderr.contains("Nothing was written"), "{stderr}");
+}
