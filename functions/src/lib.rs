@@ -25,7 +25,11 @@ pub async fn aws_app() -> anyhow::Result<App> {
     let ids = Arc::new(RandomIds);
     let from = std::env::var("MAIL_FROM").unwrap_or_else(|_| config.mail.from.clone());
     Ok(App {
-        store: Arc::new(DynamoStore::new(svet_aws::dynamodb_client::Client::new(&sdk), env("TABLE_NAME")?, clock.clone())),
+        store: Arc::new(DynamoStore::new(
+            svet_aws::dynamodb_client::Client::new(&sdk),
+            env("TABLE_NAME")?,
+            clock.clone(),
+        )),
         documents: Arc::new(S3Documents::new(S3Documents::client(&sdk), env("BUCKET_NAME")?)),
         mailer: Arc::new(SesMailer::new(svet_aws::sesv2_client::Client::new(&sdk), from, ids.clone())),
         clock,

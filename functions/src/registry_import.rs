@@ -126,7 +126,10 @@ mod tests {
 
     #[test]
     fn event_keys_are_decoded_and_names_made_safe() {
-        assert_eq!(decode_event_key("imports/%D1%80%D0%B5%D0%B5%D1%81%D1%82%D1%80+1.csv"), "imports/реестр 1.csv");
+        assert_eq!(
+            decode_event_key("imports/%D1%80%D0%B5%D0%B5%D1%81%D1%82%D1%80+1.csv"),
+            "imports/реестр 1.csv"
+        );
         assert_eq!(decode_event_key("imports/a%2"), "imports/a%2");
         assert_eq!(safe_name("imports/реестр 1.csv"), "______1.csv");
         assert_eq!(safe_name("imports/.."), "registry");

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::SignedDuration;
-use svet_domain::documents::{DocKey, Document, Documents};
 use svet_domain::FixedClock;
+use svet_domain::documents::{DocKey, Document, Documents};
 
 use crate::helpers::{clock, create_bucket, sdk};
 
@@ -32,14 +32,21 @@ async fn stores_replaces_and_reads(docs: &dyn Documents) {
 async fn folder_documents() {
     let dir = tempfile::tempdir().unwrap();
     let clock: Arc<FixedClock> = clock();
-    let docs = svet_embedded::FolderDocuments::open(dir.path(), "http://127.0.0.1:8080", clock.clone()).unwrap();
+    let docs =
+        svet_embedded::FolderDocuments::open(dir.path(), "http://127.0.0.1:8080", clock.clone()).unwrap();
     stores_replaces_and_reads(&docs).await;
 
     let key = DocKey::parse("bills/2026-01/180211111.pdf").unwrap();
     let link = docs.link(&key, Duration::from_secs(300)).await.unwrap();
     assert!(link.starts_with("http://127.0.0.1:8080/files/bills/2026-01/180211111.pdf?"), "{link}");
-    let query: HashMap<String, String> = link.split_once('?').unwrap().1.split('&')
-        .filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let query: HashMap<String, String> = link
+        .split_once('?')
+        .unwrap()
+        .1
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
     let expires: i64 = query["expires"].parse().unwrap();
     assert!(docs.verify_link(&key, expires, &query["sig"]));
     let other = DocKey::parse("bills/2026-01/180211112.pdf").unwrap();
@@ -49,7 +56,8 @@ async fn folder_documents() {
     clock.advance(SignedDuration::from_secs(300));
     assert!(!docs.verify_link(&key, expires, &query["sig"]), "the link expires");
 
-    let reopened = svet_embedded::FolderDocuments::open(dir.path(), "http://127.0.0.1:8080", clock.clone()).unwrap();
+    let reopened =
+        svet_embedded::FolderDocuments::open(dir.path(), "http://127.0.0.1:8080", clock.clone()).unwrap();
     let link = reopened.link(&key, Duration::from_secs(60)).await.unwrap();
     let sig = link.rsplit_once("sig=").unwrap().1;
     let exp: i64 = link.split("expires=").nth(1).unwrap().split('&').next().unwrap().parse().unwrap();

@@ -14,8 +14,19 @@ fn app(store: Arc<dyn Store>) -> App {
     let clock = clock();
     App {
         store,
-        documents: Arc::new(svet_embedded::FolderDocuments::open(dir.join("svet-test-docs"), "http://x", clock.clone()).unwrap()),
-        mailer: Arc::new(svet_embedded::OutboxMailer::open(dir.join("svet-test-outbox"), "a@b.c", clock.clone(), Arc::new(SequentialIds::default())).unwrap()),
+        documents: Arc::new(
+            svet_embedded::FolderDocuments::open(dir.join("svet-test-docs"), "http://x", clock.clone())
+                .unwrap(),
+        ),
+        mailer: Arc::new(
+            svet_embedded::OutboxMailer::open(
+                dir.join("svet-test-outbox"),
+                "a@b.c",
+                clock.clone(),
+                Arc::new(SequentialIds::default()),
+            )
+            .unwrap(),
+        ),
         clock,
         ids: Arc::new(SequentialIds::default()),
         config: Arc::new(config()),
@@ -25,7 +36,8 @@ fn app(store: Arc<dyn Store>) -> App {
 async fn call(app: &App, method: Method, path: &str) -> (StatusCode, serde_json::Value, http::HeaderMap) {
     let response = match find(ROUTES, &method, path) {
         Ok((route, _)) => {
-            let request: Request = http::Request::builder().method(method).uri(path).body(lambda_http::Body::Empty).unwrap();
+            let request: Request =
+                http::Request::builder().method(method).uri(path).body(lambda_http::Body::Empty).unwrap();
             svet_api::dispatch(app, route, request).await
         }
         Err(e) => e.into_response(),
@@ -48,7 +60,8 @@ async fn health_answers_when_the_store_does() {
 #[tokio::test]
 async fn a_store_that_is_down_gives_503_with_a_message() {
     let h = Harness::sqlite().await;
-    let (status, body, _) = call(&app(Arc::new(FaultyStore::down(h.store.clone()))), Method::GET, "/api/health").await;
+    let (status, body, _) =
+        call(&app(Arc::new(FaultyStore::down(h.store.clone()))), Method::GET, "/api/health").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["error"], "unavailable");
     assert!(body["message"].as_str().unwrap().contains("временно недоступен"));
@@ -80,7 +93,10 @@ async fn unknown_routes_and_methods_get_json_errors() {
     let (status, body, _) = call(&app, Method::GET, "/api/nothing-here").await;
     assert_eq!((status, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
     let (status, body, headers) = call(&app, Method::DELETE, "/api/health").await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed"))
+    );
     assert_eq!(headers["allow"], "GET");
 }
 

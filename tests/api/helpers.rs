@@ -77,23 +77,42 @@ impl Harness {
 
 /// Creates a table with the key schema and TTL attribute that template.yaml declares.
 pub async fn create_table(client: &ddb::Client) -> String {
-    use ddb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification};
+    use ddb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        TimeToLiveSpecification,
+    };
     let table = unique("svet-test");
     client
         .create_table()
         .table_name(&table)
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("PK").attribute_type(ScalarAttributeType::S).build().unwrap())
-        .attribute_definitions(AttributeDefinition::builder().attribute_name("SK").attribute_type(ScalarAttributeType::S).build().unwrap())
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("PK")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("SK")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
         .key_schema(KeySchemaElement::builder().attribute_name("PK").key_type(KeyType::Hash).build().unwrap())
-        .key_schema(KeySchemaElement::builder().attribute_name("SK").key_type(KeyType::Range).build().unwrap())
+        .key_schema(
+            KeySchemaElement::builder().attribute_name("SK").key_type(KeyType::Range).build().unwrap(),
+        )
         .send()
         .await
         .expect("moto creates the table");
     client
         .update_time_to_live()
         .table_name(&table)
-        .time_to_live_specification(TimeToLiveSpecification::builder().attribute_name("expiresAt").enabled(true).build().unwrap())
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder().attribute_name("expiresAt").enabled(true).build().unwrap(),
+        )
         .send()
         .await
         .expect("moto enables TTL");
@@ -108,7 +127,9 @@ pub async fn create_bucket(client: &svet_aws::s3_client::Client) -> String {
         .create_bucket()
         .bucket(&bucket)
         .create_bucket_configuration(
-            CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::EuCentral1).build(),
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::EuCentral1)
+                .build(),
         )
         .send()
         .await

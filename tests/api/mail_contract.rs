@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use mail_parser::{MessageParser, MimeHeaders};
-use svet_domain::mail::{Attachment, Mail, MailError, Mailer};
 use svet_domain::SequentialIds;
+use svet_domain::mail::{Attachment, Mail, MailError, Mailer};
 
 use crate::helpers::{clock, moto_endpoint, sdk, unique};
 
@@ -28,8 +28,14 @@ fn bill_mail(token: &str) -> Mail {
 fn check_received(raw: &[u8], token: &str) {
     let message = MessageParser::default().parse(raw).expect("valid MIME");
     assert_eq!(message.subject(), Some(format!("Счёт за январь 2026 {token}").as_str()));
-    assert_eq!(message.to().and_then(|a| a.first()).and_then(|a| a.address()), Some(format!("ivanov+{token}@list.ru").as_str()));
-    assert_eq!(message.from().and_then(|a| a.first()).and_then(|a| a.address()), Some("no-reply@svet.example"));
+    assert_eq!(
+        message.to().and_then(|a| a.first()).and_then(|a| a.address()),
+        Some(format!("ivanov+{token}@list.ru").as_str())
+    );
+    assert_eq!(
+        message.from().and_then(|a| a.first()).and_then(|a| a.address()),
+        Some("no-reply@svet.example")
+    );
     assert!(message.body_text(0).unwrap().contains("Счёт во вложении"));
     assert!(message.body_html(0).unwrap().contains("<b>вложении</b>"));
     let attachment = message.attachments().next().expect("the attachment");
@@ -40,7 +46,9 @@ fn check_received(raw: &[u8], token: &str) {
 #[tokio::test]
 async fn outbox_mail() {
     let dir = tempfile::tempdir().unwrap();
-    let mailer = svet_embedded::OutboxMailer::open(dir.path(), FROM, clock(), Arc::new(SequentialIds::default())).unwrap();
+    let mailer =
+        svet_embedded::OutboxMailer::open(dir.path(), FROM, clock(), Arc::new(SequentialIds::default()))
+            .unwrap();
     let id = mailer.send(&bill_mail("t1")).await.unwrap();
     let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(files.len(), 1);
@@ -63,15 +71,22 @@ async fn ses_mail() {
     let id = mailer.send(&bill_mail(&token)).await.unwrap();
     assert!(!id.is_empty(), "SES gives a message id");
 
-    let data: serde_json::Value = reqwest::get(format!("{}/moto-api/data.json", moto_endpoint()))
-        .await.unwrap().json().await.unwrap();
-    let raw = data["ses"]["RawMessage"].as_array().expect("moto lists raw messages").iter()
+    let data: serde_json::Value =
+        reqwest::get(format!("{}/moto-api/data.json", moto_endpoint())).await.unwrap().json().await.unwrap();
+    let raw = data["ses"]["RawMessage"]
+        .as_array()
+        .expect("moto lists raw messages")
+        .iter()
         .filter_map(|m| m["raw_data"].as_str())
         .find(|raw| raw.contains(&token))
         .expect("the message reached SES");
     check_received(raw.as_bytes(), &token);
 
-    let stranger = svet_aws::SesMailer::new(client, "Чужой <nobody@unverified.example>", Arc::new(SequentialIds::default()));
+    let stranger = svet_aws::SesMailer::new(
+        client,
+        "Чужой <nobody@unverified.example>",
+        Arc::new(SequentialIds::default()),
+    );
     let refused = stranger.send(&bill_mail("t3")).await;
     assert!(matches!(refused, Err(MailError::Rejected(_))), "an unverified sender is refused: {refused:?}");
 }

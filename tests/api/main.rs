@@ -9,3 +9,4 @@ mod helpers;
 mod mail_contract;
 mod registry_import;
 mod store_contract;
+mod template;

@@ -5,7 +5,9 @@
 use std::io::Cursor;
 use std::sync::Arc;
 
-use svet_domain::registry::{self, FileError, ImportError, ImportOptions, Quiet, RegistryEntry, RowIssue, Summary, registry_key};
+use svet_domain::registry::{
+    self, FileError, ImportError, ImportOptions, Quiet, RegistryEntry, RowIssue, Summary, registry_key,
+};
 use svet_domain::store::{Query, SkRange, Store};
 use svet_domain::{AccountNumber, Kopecks, Meter};
 
@@ -32,7 +34,12 @@ fn file(rows: &[&str]) -> Vec<u8> {
     text.into_bytes()
 }
 
-async fn run(h: &Harness, store: &dyn Store, bytes: &[u8], options: &ImportOptions) -> (Result<Summary, ImportError>, Vec<RowIssue>) {
+async fn run(
+    h: &Harness,
+    store: &dyn Store,
+    bytes: &[u8],
+    options: &ImportOptions,
+) -> (Result<Summary, ImportError>, Vec<RowIssue>) {
     let mut issues = Vec::new();
     let result = registry::import(
         store,
@@ -82,7 +89,11 @@ async fn imports_then_reimports_idempotently(h: &Harness) {
             balance: Kopecks::new(234_500),
         }
     );
-    assert_eq!(entry(h, "180211114").await.unwrap().balance, Kopecks::new(-50_000), "an overpayment is negative");
+    assert_eq!(
+        entry(h, "180211114").await.unwrap().balance,
+        Kopecks::new(-50_000),
+        "an overpayment is negative"
+    );
 
     let (again, _) = run(h, h.store.as_ref(), &file(&ROWS), &ImportOptions::default()).await;
     assert_eq!(counts(&again.unwrap()), [5, 0, 0, 5, 0], "{}: a re-run changes nothing", h.backend);
@@ -92,9 +103,13 @@ async fn imports_then_reimports_idempotently(h: &Harness) {
     changed.push("180211116;г. Калуга, ул. Новая, д. 1;single;5;1;;rural;0");
     let (third, _) = run(h, h.store.as_ref(), &file(&changed), &ImportOptions::default()).await;
     assert_eq!(counts(&third.unwrap()), [6, 1, 1, 4, 0], "{}", h.backend);
-    let updated = h.store.get(&registry_key(&AccountNumber::parse("180211111").unwrap())).await.unwrap().unwrap();
+    let updated =
+        h.store.get(&registry_key(&AccountNumber::parse("180211111").unwrap())).await.unwrap().unwrap();
     assert_eq!(updated.version, 2, "an update bumps the version");
-    assert_eq!(updated.to_serde::<RegistryEntry>().unwrap().meter, Meter::Single { digits: 5, reading: 12400 });
+    assert_eq!(
+        updated.to_serde::<RegistryEntry>().unwrap().meter,
+        Meter::Single { digits: 5, reading: 12400 }
+    );
 
     let history = h.store.query(&Query::new("IMPORTS", SkRange::All)).await.unwrap();
     assert_eq!(history.items.len(), 3, "{}: each import is recorded", h.backend);
@@ -119,15 +134,15 @@ async fn windows_1251_reads_like_utf8(h: &Harness) {
 async fn bad_rows_are_reported_by_line_and_the_rest_written(h: &Harness) {
     let long = format!("180211120;{};single;5;1;;urban;0", "д".repeat(3000));
     let rows = [
-        ROWS[0],                                              // line 2: fine
-        "(180)211117;г. Калуга;single;5;1;;urban;0",          // 3: brackets
-        ROWS[1],                                              // 4: duplicate of line 7
-        "180211118;г. Калуга;single;5;123456;;urban;0",       // 5: too many digits
-        "",                                                   // 6: blank, skipped
-        "180211112;другой адрес;single;5;1;;urban;0",          // 7: duplicate of line 4
-        "180211119;г. Калуга;single;5;1;;urban;12.50",        // 8: dot decimal
-        &long,                                                // 9: too long
-        ROWS[2],                                              // 10: fine
+        ROWS[0],                                        // line 2: fine
+        "(180)211117;г. Калуга;single;5;1;;urban;0",    // 3: brackets
+        ROWS[1],                                        // 4: duplicate of line 7
+        "180211118;г. Калуга;single;5;123456;;urban;0", // 5: too many digits
+        "",                                             // 6: blank, skipped
+        "180211112;другой адрес;single;5;1;;urban;0",   // 7: duplicate of line 4
+        "180211119;г. Калуга;single;5;1;;urban;12.50",  // 8: dot decimal
+        &long,                                          // 9: too long
+        ROWS[2],                                        // 10: fine
     ];
     let (summary, issues) = run(h, h.store.as_ref(), &file(&rows), &ImportOptions::default()).await;
     let summary = summary.unwrap();
@@ -143,7 +158,8 @@ async fn bad_rows_are_reported_by_line_and_the_rest_written(h: &Harness) {
 }
 
 async fn file_problems_write_nothing(h: &Harness) {
-    let utf16: Vec<u8> = [0xff, 0xfe].into_iter()
+    let utf16: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
         .chain(String::from_utf8(file(&ROWS)).unwrap().encode_utf16().flat_map(u16::to_le_bytes))
         .collect();
     let mut mixed = file(&ROWS[..1]);
@@ -181,7 +197,8 @@ async fn file_problems_write_nothing(h: &Harness) {
 }
 
 async fn a_crash_mid_import_is_finished_by_a_rerun(h: &Harness) {
-    let rows: Vec<String> = (0..35).map(|i| format!("1900000{i:02};г. Калуга, д. {i};single;5;{i};;urban;{i},00")).collect();
+    let rows: Vec<String> =
+        (0..35).map(|i| format!("1900000{i:02};г. Калуга, д. {i};single;5;{i};;urban;{i},00")).collect();
     let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
     let options = ImportOptions { batch: 10, ..ImportOptions::default() };
     let crashing = FaultyStore::crash_after_put_many(h.store.clone(), 1);
@@ -217,7 +234,11 @@ async fn the_lambda_imports_an_upload_from_the_bucket() {
     let app = svet_api::App {
         store: Arc::new(svet_aws::DynamoStore::new(ddb, &table, clock.clone())),
         documents: Arc::new(svet_aws::S3Documents::new(s3.clone(), &bucket)),
-        mailer: Arc::new(svet_aws::SesMailer::new(svet_aws::sesv2_client::Client::new(&sdk), "a@b.c", ids.clone())),
+        mailer: Arc::new(svet_aws::SesMailer::new(
+            svet_aws::sesv2_client::Client::new(&sdk),
+            "a@b.c",
+            ids.clone(),
+        )),
         clock,
         ids,
         config: Arc::new(config()),
@@ -228,13 +249,18 @@ async fn the_lambda_imports_an_upload_from_the_bucket() {
     s3.put_object().bucket(&bucket).key(key).body(file(&rows).into()).send().await.unwrap();
 
     // A real S3 notification's shape, with the key URL-encoded as S3 sends it.
-    let event: S3Event = serde_json::from_str(&include_str!("../fixtures/s3-put-event.json").replace("BUCKET", &bucket))
-        .expect("the fixture is an S3 event");
-    svet_functions::registry_import::handle(&app, lambda_runtime::LambdaEvent::new(event, Default::default()))
-        .await
-        .expect("the import succeeds");
+    let event: S3Event =
+        serde_json::from_str(&include_str!("../fixtures/s3-put-event.json").replace("BUCKET", &bucket))
+            .expect("the fixture is an S3 event");
+    svet_functions::registry_import::handle(
+        &app,
+        lambda_runtime::LambdaEvent::new(event, Default::default()),
+    )
+    .await
+    .expect("the import succeeds");
 
-    let stored = app.store.get(&registry_key(&AccountNumber::parse("180211115").unwrap())).await.unwrap().unwrap();
+    let stored =
+        app.store.get(&registry_key(&AccountNumber::parse("180211115").unwrap())).await.unwrap().unwrap();
     assert_eq!(stored.to_serde::<RegistryEntry>().unwrap().balance, Kopecks::new(12_345_678));
     let reports = s3.list_objects_v2().bucket(&bucket).prefix("import-reports/").send().await.unwrap();
     let report_key = reports.contents()[0].key().unwrap().to_owned();

@@ -3,7 +3,7 @@
 
 use jiff::SignedDuration;
 use serde_json::{Map, Value, json};
-use svet_domain::store::{Condition, Item, Key, Query, SkRange, StoreError, Write, MAX_TRANSACTION};
+use svet_domain::store::{Condition, Item, Key, MAX_TRANSACTION, Query, SkRange, StoreError, Write};
 
 use crate::helpers::{Harness, on_both_stores};
 
@@ -85,7 +85,11 @@ async fn transactions_are_all_or_nothing(h: &Harness) {
     let result = h.store.transact(writes).await;
     assert!(matches!(result, Err(StoreError::ConditionFailed { index: 2 })), "{}: {result:?}", h.backend);
     for sk in ["1", "2"] {
-        assert!(h.store.get(&Key::new("PAY", sk)).await.unwrap().is_none(), "{}: PAY/{sk} was not written", h.backend);
+        assert!(
+            h.store.get(&Key::new("PAY", sk)).await.unwrap().is_none(),
+            "{}: PAY/{sk} was not written",
+            h.backend
+        );
     }
 
     let writes = vec![
@@ -121,7 +125,12 @@ async fn expired_items_are_gone_for_reads_and_conditions(h: &Harness) {
     let now = h.clock.now_seconds();
     let token = item("TOKEN", "abc", json!({"purpose": "activation"})).expires_at(now + 60);
     h.store.put(token.clone(), Condition::Absent).await.unwrap();
-    assert_eq!(h.store.get(&token.key).await.unwrap(), Some(token.clone()), "{}: live before expiry", h.backend);
+    assert_eq!(
+        h.store.get(&token.key).await.unwrap(),
+        Some(token.clone()),
+        "{}: live before expiry",
+        h.backend
+    );
 
     h.clock.advance(SignedDuration::from_secs(60));
     assert!(h.store.get(&token.key).await.unwrap().is_none(), "{}: gone at its expiry second", h.backend);
@@ -129,9 +138,17 @@ async fn expired_items_are_gone_for_reads_and_conditions(h: &Harness) {
     let page = h.store.query(&Query::new("TOKEN", SkRange::All)).await.unwrap();
     assert!(page.items.is_empty(), "{}: queries skip it", h.backend);
     let present = h.store.put(token.clone(), Condition::Present).await;
-    assert!(matches!(present, Err(StoreError::ConditionFailed { .. })), "{}: expired is not present", h.backend);
+    assert!(
+        matches!(present, Err(StoreError::ConditionFailed { .. })),
+        "{}: expired is not present",
+        h.backend
+    );
     let version = h.store.delete(&token.key, Condition::VersionIs(1)).await;
-    assert!(matches!(version, Err(StoreError::ConditionFailed { .. })), "{}: expired has no version", h.backend);
+    assert!(
+        matches!(version, Err(StoreError::ConditionFailed { .. })),
+        "{}: expired has no version",
+        h.backend
+    );
 
     let fresh = item("TOKEN", "abc", json!({"purpose": "reset"}));
     h.store.put(fresh.clone(), Condition::Absent).await.expect("an expired item counts as absent");
@@ -139,22 +156,29 @@ async fn expired_items_are_gone_for_reads_and_conditions(h: &Harness) {
 }
 
 async fn range_queries_page_in_order(h: &Harness) {
-    let mut items: Vec<Item> = (0..25).map(|i| item("ACCOUNT#1", &format!("PAY#{i:02}"), json!({"i": i}))).collect();
+    let mut items: Vec<Item> =
+        (0..25).map(|i| item("ACCOUNT#1", &format!("PAY#{i:02}"), json!({"i": i}))).collect();
     items.push(item("ACCOUNT#1", "PAX", json!({})));
     items.push(item("ACCOUNT#1", "PROFILE", json!({})));
     items.push(item("ACCOUNT#2", "PAY#05", json!({})));
     h.store.put_many(items).await.unwrap();
 
-    let all = collect(h, Query { limit: 10, ..Query::new("ACCOUNT#1", SkRange::Prefix("PAY#".into())) }).await;
+    let all =
+        collect(h, Query { limit: 10, ..Query::new("ACCOUNT#1", SkRange::Prefix("PAY#".into())) }).await;
     let expected: Vec<String> = (0..25).map(|i| format!("PAY#{i:02}")).collect();
     assert_eq!(all.0, expected, "{}: prefix pages in sort-key order", h.backend);
     assert_eq!(&all.1[..3], &[10, 10, 5], "{}: full pages of the limit", h.backend);
 
-    let back = collect(h, Query { limit: 7, forward: false, ..Query::new("ACCOUNT#1", SkRange::Prefix("PAY#".into())) }).await;
+    let back = collect(
+        h,
+        Query { limit: 7, forward: false, ..Query::new("ACCOUNT#1", SkRange::Prefix("PAY#".into())) },
+    )
+    .await;
     let reversed: Vec<String> = expected.iter().rev().cloned().collect();
     assert_eq!(back.0, reversed, "{}: backwards", h.backend);
 
-    let between = collect(h, Query::new("ACCOUNT#1", SkRange::Between("PAY#03".into(), "PAY#06".into()))).await;
+    let between =
+        collect(h, Query::new("ACCOUNT#1", SkRange::Between("PAY#03".into(), "PAY#06".into()))).await;
     assert_eq!(between.0, ["PAY#03", "PAY#04", "PAY#05", "PAY#06"], "{}: both ends inclusive", h.backend);
 
     let everything = collect(h, Query::new("ACCOUNT#1", SkRange::All)).await;
@@ -193,7 +217,8 @@ async fn queries_skip_expired_items_and_stay_full(h: &Harness) {
 }
 
 async fn batches_beyond_the_service_limits(h: &Harness) {
-    let items: Vec<Item> = (0..260).map(|i| item(&format!("ACCOUNT#{i}"), "REGISTRY", json!({"i": i}))).collect();
+    let items: Vec<Item> =
+        (0..260).map(|i| item(&format!("ACCOUNT#{i}"), "REGISTRY", json!({"i": i}))).collect();
     h.store.put_many(items.clone()).await.unwrap();
     let mut keys: Vec<Key> = items.iter().map(|i| i.key.clone()).collect();
     keys.push(Key::new("ACCOUNT#missing", "REGISTRY"));

@@ -23,12 +23,23 @@ export function fillCompany(company) {
     element.textContent = value;
     const scheme = element.getAttribute('data-href');
     if (scheme && element instanceof HTMLAnchorElement) {
-      element.href = scheme === 'tel' ? `tel:${value.replace(/[^\d+]/g, '')}` : `${scheme}:${value}`;
+      element.href = scheme === 'tel' ? `tel:${dialable(value)}` : `${scheme}:${value}`;
     }
   }
   if (document.title && company.short_name && !document.title.includes(company.short_name)) {
     document.title = `${document.title} — ${company.short_name}`;
   }
+}
+
+/**
+ * A Russian phone number as a phone dials it: `(4842) 701-838` → `+74842701838`.
+ * @param {string} phone
+ */
+export function dialable(phone) {
+  const digits = phone.replace(/[^\d+]/g, '');
+  if (/^\d{10}$/.test(digits)) return `+7${digits}`;
+  if (/^8\d{10}$/.test(digits)) return `+7${digits.slice(1)}`;
+  return digits;
 }
 
 const company = await loadCompany();

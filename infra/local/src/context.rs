@@ -16,7 +16,10 @@ pub struct Local {
 }
 
 pub fn data_dir() -> PathBuf {
-    std::env::var_os("SVET_DATA_DIR").filter(|d| !d.is_empty()).map(PathBuf::from).unwrap_or_else(|| ".svet".into())
+    std::env::var_os("SVET_DATA_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| ".svet".into())
 }
 
 /// Opens the data folder (creating it) and wires the application.

@@ -69,7 +69,13 @@ pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
 fn print_summary(s: &Summary, millis: u128) {
     let rate = u128::from(s.rows) * 1000 / millis.max(1);
     let what = if s.dry_run { "Checked (dry run: nothing written)" } else { "Imported" };
-    println!("{what} {} ({}) in {}.{:03} s, {rate} rows/s", s.source, s.encoding, millis / 1000, millis % 1000);
+    println!(
+        "{what} {} ({}) in {}.{:03} s, {rate} rows/s",
+        s.source,
+        s.encoding,
+        millis / 1000,
+        millis % 1000
+    );
     println!(
         "rows {}: imported {}, updated {}, unchanged {}, refused {}",
         s.rows, s.imported, s.updated, s.unchanged, s.refused

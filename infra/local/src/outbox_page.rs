@@ -12,7 +12,12 @@ const SHOWN: usize = 200;
 
 pub fn render(outbox: &Path, config: &Config) -> String {
     let mut files: Vec<_> = std::fs::read_dir(outbox)
-        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect())
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     files.reverse();
@@ -30,13 +35,18 @@ pub fn render(outbox: &Path, config: &Config) -> String {
         let Ok(bytes) = std::fs::read(path) else { continue };
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let Some(message) = MessageParser::default().parse(&bytes) else {
-            let _ = write!(page, "<article class=\"mail\"><h2>{}</h2><p>Не удалось разобрать письмо.</p></article>", escape(&name));
+            let _ = write!(
+                page,
+                "<article class=\"mail\"><h2>{}</h2><p>Не удалось разобрать письмо.</p></article>",
+                escape(&name)
+            );
             continue;
         };
         let to = message.to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or("");
         let date = message.date().map(|d| d.to_rfc3339()).unwrap_or_default();
         let body = message.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
-        let attachments: Vec<String> = message.attachments().filter_map(|a| a.attachment_name().map(escape)).collect();
+        let attachments: Vec<String> =
+            message.attachments().filter_map(|a| a.attachment_name().map(escape)).collect();
         let _ = write!(
             page,
             "<article class=\"mail\"><h2>{}</h2><p class=\"meta\">Кому: {} · {} · <code>{}</code></p><pre>{}</pre>",
@@ -76,7 +86,9 @@ fn linkify(text: &str) -> String {
     let mut rest = text;
     while let Some(start) = rest.find("http://").into_iter().chain(rest.find("https://")).min() {
         out.push_str(&escape(&rest[..start]));
-        let url_len = rest[start..].find(|c: char| c.is_whitespace() || "<>\"'".contains(c)).unwrap_or(rest.len() - start);
+        let url_len = rest[start..]
+            .find(|c: char| c.is_whitespace() || "<>\"'".contains(c))
+            .unwrap_or(rest.len() - start);
         let url = &rest[start..start + url_len];
         let _ = write!(out, "<a href=\"{0}\">{0}</a>", escape(url));
         rest = &rest[start + url_len..];

@@ -75,7 +75,10 @@ pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         web: web_dir(),
     });
     tokio::spawn(sweep_expired(server.store.clone()));
-    println!("Svet is running at {base_url}/ (data in {}, mail at {base_url}/dev/mail)", crate::context::data_dir().display());
+    println!(
+        "Svet is running at {base_url}/ (data in {}, mail at {base_url}/dev/mail)",
+        crate::context::data_dir().display()
+    );
     tracing::info!(port, ready_ms = started.elapsed().as_millis() as u64, "local server ready");
 
     loop {
@@ -174,7 +177,10 @@ impl Server {
     }
 
     async fn api(&self, request: hyper::Request<Incoming>) -> Reply {
-        let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
         if declared.is_some_and(|length| length > MAX_BODY) {
             return from_lambda(too_large().into_response());
         }
@@ -182,11 +188,13 @@ impl Server {
             Ok(found) => found,
             Err(e) => return from_lambda(e.into_response()),
         };
-        let query: HashMap<String, Vec<String>> = form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes())
-            .fold(HashMap::new(), |mut map, (k, v)| {
-                map.entry(k.into_owned()).or_default().push(v.into_owned());
-                map
-            });
+        let query: HashMap<String, Vec<String>> = form_urlencoded::parse(
+            request.uri().query().unwrap_or("").as_bytes(),
+        )
+        .fold(HashMap::new(), |mut map, (k, v)| {
+            map.entry(k.into_owned()).or_default().push(v.into_owned());
+            map
+        });
         let (parts, body) = request.into_parts();
         let bytes = match Limited::new(body, MAX_BODY).collect().await {
             Ok(collected) => collected.to_bytes(),
@@ -213,13 +221,20 @@ impl Server {
             return text(StatusCode::FORBIDDEN, "Ссылка недействительна.");
         };
         if !self.documents.verify_link(&key, expires, sig) {
-            return text(StatusCode::FORBIDDEN, "Ссылка устарела или недействительна. Откройте документ из личного кабинета ещё раз.");
+            return text(
+                StatusCode::FORBIDDEN,
+                "Ссылка устарела или недействительна. Откройте документ из личного кабинета ещё раз.",
+            );
         }
         match self.documents.read(&key) {
             Ok(Some(doc)) => {
                 let mut reply = hyper::Response::new(Full::new(Bytes::from(doc.bytes)));
                 let headers = reply.headers_mut();
-                headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(&doc.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+                headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_str(&doc.content_type)
+                        .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+                );
                 headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
                 reply
             }
@@ -248,8 +263,9 @@ impl Server {
                 reply
             }
             Err(_) => {
-                let page = std::fs::read_to_string(self.web.join("404.html"))
-                    .unwrap_or_else(|_| "<!doctype html><title>404</title><p>Страница не найдена.</p>".into());
+                let page = std::fs::read_to_string(self.web.join("404.html")).unwrap_or_else(|_| {
+                    "<!doctype html><title>404</title><p>Страница не найдена.</p>".into()
+                });
                 html(StatusCode::NOT_FOUND, page)
             }
         }
@@ -353,7 +369,9 @@ mod tests {
     fn static_paths_cannot_leave_the_web_folder() {
         assert_eq!(safe_relative("/"), Some(PathBuf::new()));
         assert_eq!(safe_relative("/css/site.css"), Some(PathBuf::from("css/site.css")));
-        for bad in ["/../Cargo.toml", "/%2e%2e/Cargo.toml", "/a/%2E%2E/%2E%2E/x", "/.svet/svet.db", "/a%00b", "/%zz"] {
+        for bad in
+            ["/../Cargo.toml", "/%2e%2e/Cargo.toml", "/a/%2E%2E/%2E%2E/x", "/.svet/svet.db", "/a%00b", "/%zz"]
+        {
             assert_eq!(safe_relative(bad), None, "{bad}");
         }
     }

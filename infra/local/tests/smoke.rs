@@ -71,7 +71,11 @@ fn import(data: &Path, file: &Path) -> (i32, String, String) {
         .env("RUST_LOG", "warn")
         .output()
         .expect("svet import-registry runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[tokio::test]
@@ -116,9 +120,16 @@ async fn the_local_server_serves_the_portal_and_operators_work_beside_it() {
     }
 
     // A document link from the folder adapter opens through the server; a forged one does not.
-    let docs = svet_embedded::FolderDocuments::open(data.path().join("documents"), &server.url, Arc::new(SystemClock)).unwrap();
+    let docs = svet_embedded::FolderDocuments::open(
+        data.path().join("documents"),
+        &server.url,
+        Arc::new(SystemClock),
+    )
+    .unwrap();
     let key = DocKey::parse("bills/2026-01/180211111.pdf").unwrap();
-    docs.put(&key, Document { bytes: b"%PDF-1.7 demo".to_vec(), content_type: "application/pdf".into() }).await.unwrap();
+    docs.put(&key, Document { bytes: b"%PDF-1.7 demo".to_vec(), content_type: "application/pdf".into() })
+        .await
+        .unwrap();
     let link = docs.link(&key, Duration::from_secs(60)).await.unwrap();
     let file = reqwest::get(&link).await.unwrap();
     assert_eq!(file.status(), 200);
@@ -128,7 +139,13 @@ async fn the_local_server_serves_the_portal_and_operators_work_beside_it() {
     assert_eq!(reqwest::get(&forged).await.unwrap().status(), 403);
 
     // Mail in the outbox shows at /dev/mail with its link clickable and markup inert.
-    let outbox = svet_embedded::OutboxMailer::open(data.path().join("outbox"), "Svet <no-reply@svet.example>", Arc::new(SystemClock), Arc::new(RandomIds)).unwrap();
+    let outbox = svet_embedded::OutboxMailer::open(
+        data.path().join("outbox"),
+        "Svet <no-reply@svet.example>",
+        Arc::new(SystemClock),
+        Arc::new(RandomIds),
+    )
+    .unwrap();
     let mail = Mail {
         to: "ivanov@list.ru".into(),
         subject: "Активация личного кабинета".into(),
@@ -144,18 +161,26 @@ async fn the_local_server_serves_the_portal_and_operators_work_beside_it() {
 
     // The operators' import runs while the server runs, on the same data folder.
     let registry = data.path().join("registry.csv");
-    std::fs::write(&registry, "account;address;meter;digits;reading;reading_night;tariff;balance\n\
+    std::fs::write(
+        &registry,
+        "account;address;meter;digits;reading;reading_night;tariff;balance\n\
         190000001;г. Калуга, ул. Новая, д. 1;single;5;100;;urban;10,00\n\
-        190000002;г. Калуга, ул. Новая, д. 2;none;;;;rural;0\n").unwrap();
+        190000002;г. Калуга, ул. Новая, д. 2;none;;;;rural;0\n",
+    )
+    .unwrap();
     let (code, stdout, stderr) = import(data.path(), &registry);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("rows 2: imported 2, updated 0, unchanged 0, refused 0"), "{stdout}");
     assert!(store.get(&registry_key(&AccountNumber::parse("190000002").unwrap())).await.unwrap().is_some());
     assert_eq!(get("/api/health").await.unwrap().status(), 200, "the server still answers");
 
-    std::fs::write(&registry, "account;address;meter;digits;reading;reading_night;tariff;balance\n\
+    std::fs::write(
+        &registry,
+        "account;address;meter;digits;reading;reading_night;tariff;balance\n\
         190000001;г. Калуга, ул. Новая, д. 1;single;5;100;;urban;10,00\n\
-        19000000X;г. Калуга;none;;;;urban;0\n").unwrap();
+        19000000X;г. Калуга;none;;;;urban;0\n",
+    )
+    .unwrap();
     let (code, stdout, stderr) = import(data.path(), &registry);
     assert_eq!(code, 3, "some rows refused: {stdout}\n{stderr}");
     assert!(stderr.contains("refused line 3: account: unexpected character 'X'"), "{stderr}");

@@ -14,8 +14,8 @@ use aws_sdk_dynamodb::types::{
     WriteRequest,
 };
 use serde_json::{Map, Number, Value};
-use svet_domain::store::{self, Condition, Item, Key, Page, Query, SkRange, Store, StoreError, Write};
 use svet_domain::Clock;
+use svet_domain::store::{self, Condition, Item, Key, Page, Query, SkRange, Store, StoreError, Write};
 
 /// BatchGetItem and BatchWriteItem limits.
 const BATCH_GET: usize = 100;
@@ -166,13 +166,33 @@ where
     StoreError::unavailable(e)
 }
 
-fn transact_item(write: &Write, table: &str, now: i64) -> Result<TransactWriteItem, StoreError> {
-    let expr = condition_expr(write.condition(), now);
-    let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Invalid(e.to_string());
-    let (text, names, values) = match expr {
+type ExprParts = (Option<String>, Option<HashMap<String, String>>, Option<HashMap<String, AttributeValue>>);
+
+/// An optional condition as the SDK builders' optional fields.
+fn expression_parts(expr: Option<Expr>) -> ExprParts {
+    match expr {
         Some(e) => (Some(e.text), Some(e.names), Some(e.values)),
         None => (None, None, None),
-    };
+    }
+}
+
+/// A failed PutItem/DeleteItem: a condition that did not hold, or what [`sdk_error`] says.
+fn single_write_error<E, R>(e: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match &e {
+        SdkError::ServiceError(s) if s.err().code() == Some("ConditionalCheckFailedException") => {
+            StoreError::ConditionFailed { index: 0 }
+        }
+        _ => sdk_error(e),
+    }
+}
+
+fn transact_item(write: &Write, table: &str, now: i64) -> Result<TransactWriteItem, StoreError> {
+    let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Invalid(e.to_string());
+    let (text, names, values) = expression_parts(condition_expr(write.condition(), now));
     Ok(match write {
         Write::Put { item, .. } => TransactWriteItem::builder()
             .put(
@@ -293,7 +313,8 @@ impl Store for DynamoStore {
         if let [single @ (Write::Put { .. } | Write::Delete { .. })] = writes.as_slice() {
             return self.write_one(single, now).await;
         }
-        let items = writes.iter().map(|w| transact_item(w, &self.table, now)).collect::<Result<Vec<_>, _>>()?;
+        let items =
+            writes.iter().map(|w| transact_item(w, &self.table, now)).collect::<Result<Vec<_>, _>>()?;
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(e)) if e.err().is_transaction_canceled_exception() => {
@@ -344,10 +365,8 @@ impl Store for DynamoStore {
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
         store::check_query(query)?;
         let now = self.now();
-        let mut names = HashMap::from([
-            ("#pk".to_owned(), "PK".to_owned()),
-            ("#e".to_owned(), "expiresAt".to_owned()),
-        ]);
+        let mut names =
+            HashMap::from([("#pk".to_owned(), "PK".to_owned()), ("#e".to_owned(), "expiresAt".to_owned())]);
         let mut values = HashMap::from([
             (":pk".to_owned(), AttributeValue::S(query.pk.clone())),
             (":now".to_owned(), AttributeValue::N(now.to_string())),
@@ -407,12 +426,8 @@ impl Store for DynamoStore {
 impl DynamoStore {
     /// A single conditional PutItem or DeleteItem.
     async fn write_one(&self, write: &Write, now: i64) -> Result<(), StoreError> {
-        let expr = condition_expr(write.condition(), now);
-        let (text, names, values) = match expr {
-            Some(e) => (Some(e.text), Some(e.names), Some(e.values)),
-            None => (None, None, None),
-        };
-        let result = match write {
+        let (text, names, values) = expression_parts(condition_expr(write.condition(), now));
+        match write {
             Write::Put { item, .. } => self
                 .client
                 .put_item()
@@ -423,13 +438,8 @@ impl DynamoStore {
                 .set_expression_attribute_values(values)
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| match e {
-                    SdkError::ServiceError(s) if s.err().is_conditional_check_failed_exception() => {
-                        StoreError::ConditionFailed { index: 0 }
-                    }
-                    other => sdk_error(other),
-                }),
+                .map(drop)
+                .map_err(single_write_error),
             Write::Delete { key, .. } => self
                 .client
                 .delete_item()
@@ -440,16 +450,10 @@ impl DynamoStore {
                 .set_expression_attribute_values(values)
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| match e {
-                    SdkError::ServiceError(s) if s.err().is_conditional_check_failed_exception() => {
-                        StoreError::ConditionFailed { index: 0 }
-                    }
-                    other => sdk_error(other),
-                }),
-            Write::Check { .. } => unreachable!("checks go through a transaction"),
-        };
-        result
+                .map(drop)
+                .map_err(single_write_error),
+            Write::Check { .. } => Err(StoreError::Invalid("a lone check goes through a transaction".into())),
+        }
     }
 
     async fn write_batch(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {

@@ -60,8 +60,8 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         match std::env::var("SVET_CONFIG") {
             Ok(path) if !path.is_empty() => {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|source| ConfigError::Read { path, source })?;
+                let text =
+                    std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path, source })?;
                 Config::parse(&text)
             }
             _ => Config::parse(DEFAULT_TOML),

@@ -65,10 +65,7 @@ mod tests {
     #[test]
     fn a_reading_must_fit_the_digit_capacity() {
         assert!(Meter::single(5, 99_999).is_ok());
-        assert_eq!(
-            Meter::single(5, 100_000),
-            Err(MeterError::TooLarge { reading: 100_000, digits: 5 })
-        );
+        assert_eq!(Meter::single(5, 100_000), Err(MeterError::TooLarge { reading: 100_000, digits: 5 }));
         assert_eq!(Meter::day_night(3, 1, 1), Err(MeterError::Digits(3)));
         assert_eq!(Meter::day_night(6, 1, 2).unwrap().digits(), Some(6));
         assert_eq!(Meter::None.digits(), None);

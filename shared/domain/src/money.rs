@@ -98,7 +98,7 @@ impl Kopecks {
         let rubles = (abs / 100).to_string();
         let mut grouped = String::new();
         for (i, c) in rubles.chars().enumerate() {
-            if i > 0 && (rubles.len() - i) % 3 == 0 {
+            if i > 0 && (rubles.len() - i).is_multiple_of(3) {
                 grouped.push('\u{a0}');
             }
             grouped.push(c);
@@ -158,7 +158,7 @@ mod tests {
 
     #[test]
     fn formats_like_a_paper_bill() {
-        assert_eq!(Kopecks(123_456_78).format_rubles(), "123\u{a0}456,78");
+        assert_eq!(Kopecks(12_345_678).format_rubles(), "123\u{a0}456,78");
         assert_eq!(Kopecks(-5).format_rubles(), "-0,05");
         assert_eq!(Kopecks(100).to_string(), "1,00\u{a0}₽");
     }

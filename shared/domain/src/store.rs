@@ -109,10 +109,19 @@ impl Condition {
 /// One write of a transaction.
 #[derive(Debug, Clone)]
 pub enum Write {
-    Put { item: Item, condition: Condition },
-    Delete { key: Key, condition: Condition },
+    Put {
+        item: Item,
+        condition: Condition,
+    },
+    Delete {
+        key: Key,
+        condition: Condition,
+    },
     /// Writes nothing, but the transaction fails unless the condition holds.
-    Check { key: Key, condition: Condition },
+    Check {
+        key: Key,
+        condition: Condition,
+    },
 }
 
 impl Write {
@@ -247,10 +256,7 @@ pub fn check_transaction(writes: &[Write]) -> Result<(), StoreError> {
     let mut keys: Vec<&Key> = writes.iter().map(Write::key).collect();
     keys.sort();
     if let Some(pair) = keys.windows(2).find(|w| w[0] == w[1]) {
-        return Err(StoreError::Invalid(format!(
-            "a transaction writes {}/{} twice",
-            pair[0].pk, pair[0].sk
-        )));
+        return Err(StoreError::Invalid(format!("a transaction writes {}/{} twice", pair[0].pk, pair[0].sk)));
     }
     for write in writes {
         check_key(write.key())?;

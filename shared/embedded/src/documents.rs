@@ -9,8 +9,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use svet_domain::documents::{DocKey, Document, DocumentError, Documents};
 use svet_domain::Clock;
+use svet_domain::documents::{DocKey, Document, DocumentError, Documents};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -25,7 +25,11 @@ pub struct FolderDocuments {
 
 impl FolderDocuments {
     /// Documents under `root`; the signing key is `root/.link-key`, made on first use.
-    pub fn open(root: impl AsRef<Path>, base_url: &str, clock: Arc<dyn Clock>) -> Result<Self, DocumentError> {
+    pub fn open(
+        root: impl AsRef<Path>,
+        base_url: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, DocumentError> {
         let root = root.as_ref().to_path_buf();
         std::fs::create_dir_all(&root).map_err(unavailable)?;
         let key_path = root.join(".link-key");
@@ -39,7 +43,12 @@ impl FolderDocuments {
             }
         };
         let key: [u8; 32] = key.try_into().map_err(|_| unavailable(std::io::Error::other("bad key")))?;
-        Ok(FolderDocuments { root, base_url: base_url.trim_end_matches('/').to_owned(), key: Arc::new(key), clock })
+        Ok(FolderDocuments {
+            root,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            key: Arc::new(key),
+            clock,
+        })
     }
 
     fn path(&self, key: &DocKey) -> PathBuf {

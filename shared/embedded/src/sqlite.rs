@@ -8,8 +8,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::{Map, Value};
-use svet_domain::store::{self, Item, Key, Page, Query, SkRange, Store, StoreError, Write};
 use svet_domain::Clock;
+use svet_domain::store::{self, Item, Key, Page, Query, SkRange, Store, StoreError, Write};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS items (
@@ -55,10 +55,8 @@ impl SqliteStore {
     /// Deletes expired items (reads already ignore them); returns how many went.
     pub async fn sweep_expired(&self) -> Result<usize, StoreError> {
         let now = self.inner.clock.now().as_second();
-        self.run(move |c| {
-            c.execute("DELETE FROM items WHERE expires_at <= ?1", [now]).map_err(unavailable)
-        })
-        .await
+        self.run(move |c| c.execute("DELETE FROM items WHERE expires_at <= ?1", [now]).map_err(unavailable))
+            .await
     }
 
     /// Runs `work` on a pooled connection on the blocking thread pool.
@@ -92,8 +90,7 @@ impl SqliteStore {
 fn connect(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).map_err(unavailable)?;
     conn.busy_timeout(Duration::from_secs(10)).map_err(unavailable)?;
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-        .map_err(unavailable)?;
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;").map_err(unavailable)?;
     Ok(conn)
 }
 
@@ -103,9 +100,8 @@ fn unavailable(e: rusqlite::Error) -> StoreError {
 
 /// Reads a row (data, expires_at, version) into an item.
 fn to_item(key: Key, data: String, expires_at: Option<i64>, version: i64) -> Result<Item, StoreError> {
-    let data: Map<String, Value> = serde_json::from_str(&data).map_err(|e| {
-        StoreError::Corrupt(format!("item {}/{} holds bad JSON: {e}", key.pk, key.sk))
-    })?;
+    let data: Map<String, Value> = serde_json::from_str(&data)
+        .map_err(|e| StoreError::Corrupt(format!("item {}/{} holds bad JSON: {e}", key.pk, key.sk)))?;
     Ok(Item { key, data, expires_at, version: version.try_into().unwrap_or_default() })
 }
 

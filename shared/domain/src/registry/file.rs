@@ -34,9 +34,7 @@ pub enum FileError {
         "the file looks like UTF-16 or binary data (zero bytes on line {0}); save it as UTF-8 or Windows-1251"
     )]
     NotText(u64),
-    #[error(
-        "line {0} is not valid UTF-8 although earlier lines are: the file mixes encodings"
-    )]
+    #[error("line {0} is not valid UTF-8 although earlier lines are: the file mixes encodings")]
     MixedEncoding(u64),
     #[error("the header line is longer than {MAX_LINE} bytes: is this a registry file?")]
     HeaderTooLong,

@@ -209,7 +209,7 @@ fn check_file(
         if let Ok(entry) = row {
             accounts.push((entry.account.compact(), line));
         }
-        if rows % 10_000 == 0 {
+        if rows.is_multiple_of(10_000) {
             progress.advance(reader.bytes_read(), rows);
         }
     }

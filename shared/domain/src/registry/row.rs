@@ -33,30 +33,21 @@ impl Header {
     pub fn parse(fields: &[String]) -> Result<Self, String> {
         let names: Vec<String> = fields.iter().map(|f| f.trim().to_lowercase()).collect();
         let mut problems = Vec::new();
-        let unknown: Vec<&str> =
-            names.iter().map(String::as_str).filter(|n| !COLUMNS.contains(n)).collect();
+        let unknown: Vec<&str> = names.iter().map(String::as_str).filter(|n| !COLUMNS.contains(n)).collect();
         if !unknown.is_empty() {
             problems.push(format!("unexpected column(s) {}", quote_list(&unknown)));
         }
-        let missing: Vec<&str> =
-            COLUMNS.iter().copied().filter(|c| !names.iter().any(|n| n == c)).collect();
+        let missing: Vec<&str> = COLUMNS.iter().copied().filter(|c| !names.iter().any(|n| n == c)).collect();
         if !missing.is_empty() {
             problems.push(format!("missing column(s) {}", quote_list(&missing)));
         }
-        let twice: Vec<&str> = COLUMNS
-            .iter()
-            .copied()
-            .filter(|c| names.iter().filter(|n| n == c).count() > 1)
-            .collect();
+        let twice: Vec<&str> =
+            COLUMNS.iter().copied().filter(|c| names.iter().filter(|n| n == c).count() > 1).collect();
         if !twice.is_empty() {
             problems.push(format!("column(s) {} appear more than once", quote_list(&twice)));
         }
         if !problems.is_empty() {
-            return Err(format!(
-                "{}; expected the columns {}",
-                problems.join("; "),
-                COLUMNS.join(";")
-            ));
+            return Err(format!("{}; expected the columns {}", problems.join("; "), COLUMNS.join(";")));
         }
         let mut positions = [0; COLUMNS.len()];
         for (slot, column) in positions.iter_mut().zip(COLUMNS) {
@@ -87,30 +78,19 @@ fn bad(column: &str, why: impl std::fmt::Display) -> RowError {
 /// Parses one data row whose fields were split by the header's rules.
 pub fn parse_row(header: &Header, fields: &[String], config: &Config) -> Result<RegistryEntry, RowError> {
     if fields.len() != header.width {
-        let hint = if fields.len() > header.width {
-            " (a ';' inside the address must be quoted)"
-        } else {
-            ""
-        };
-        return Err(RowError(format!(
-            "{} fields, expected {}{hint}",
-            fields.len(),
-            header.width
-        )));
+        let hint =
+            if fields.len() > header.width { " (a ';' inside the address must be quoted)" } else { "" };
+        return Err(RowError(format!("{} fields, expected {}{hint}", fields.len(), header.width)));
     }
     let field = |i: usize| fields[header.positions[i]].as_str();
-    let [account, address, meter, digits, reading, night, tariff, balance] =
-        std::array::from_fn(field);
+    let [account, address, meter, digits, reading, night, tariff, balance] = std::array::from_fn(field);
 
     let account = AccountNumber::parse(account).map_err(|e| bad("account", e))?;
     let address = parse_address(address)?;
     let meter = parse_meter(meter, digits, reading, night)?;
     if config.tariff(tariff).is_none() {
         let known: Vec<&str> = config.tariffs.iter().map(|t| t.code.as_str()).collect();
-        return Err(bad(
-            "tariff",
-            format!("unknown code {tariff:?}; configured: {}", known.join(", ")),
-        ));
+        return Err(bad("tariff", format!("unknown code {tariff:?}; configured: {}", known.join(", "))));
     }
     if balance.is_empty() {
         return Err(bad("balance", "empty (write 0 when nothing is owed)"));
@@ -168,10 +148,9 @@ fn parse_digits(text: &str) -> Result<u8, RowError> {
     match text.parse::<u8>() {
         Ok(d) if (MIN_DIGITS..=MAX_DIGITS).contains(&d) => Ok(d),
         _ if text.is_empty() => Err(bad("digits", "empty; the meter's digit capacity is needed")),
-        _ => Err(bad(
-            "digits",
-            format!("{text:?}; expected a whole number from {MIN_DIGITS} to {MAX_DIGITS}"),
-        )),
+        _ => {
+            Err(bad("digits", format!("{text:?}; expected a whole number from {MIN_DIGITS} to {MAX_DIGITS}")))
+        }
     }
 }
 

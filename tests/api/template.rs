@@ -1,0 +1,573 @@
+//! template.yaml held against the code. The route table ([`ROUTES`]) is the one list of
+//! endpoints: the local server mounts it and each Lambda binary picks its route from it, so
+//! the template must declare exactly those routes, one function per binary in
+//! functions/src/bin/, and nothing else.
+//!
+//! The rest checks what the static tools miss. cfn-lint 1.58 and `sam validate --lint` do not
+//! run the SAM translator: they check an `AWS::Serverless::Function` against its own schema
+//! only, so a misspelt `!Ref` or `!GetAtt` in a function's environment or policies passes both
+//! and fails only at deploy time (../shared/tooling.md §3). Hence a reference checker that
+//! walks the whole template, and checks of the settings we rely on (runtime, logs, table,
+//! bucket, least privilege).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use serde_yaml::{Mapping, Value};
+use svet_api::routes::ROUTES;
+
+const TEMPLATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+const BINS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../functions/src/bin");
+
+const FUNCTION: &str = "AWS::Serverless::Function";
+
+/// Parameters that CloudFormation defines in every stack.
+const PSEUDO_PARAMETERS: &[&str] = &[
+    "AWS::AccountId",
+    "AWS::NoValue",
+    "AWS::NotificationARNs",
+    "AWS::Partition",
+    "AWS::Region",
+    "AWS::StackId",
+    "AWS::StackName",
+    "AWS::URLSuffix",
+];
+
+static PARSED: LazyLock<Value> = LazyLock::new(|| {
+    let text = std::fs::read_to_string(TEMPLATE).unwrap_or_else(|e| panic!("cannot read {TEMPLATE}: {e}"));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{TEMPLATE} is not YAML: {e}"))
+});
+
+fn template() -> &'static Value {
+    &PARSED
+}
+
+#[test]
+fn every_route_has_its_function_with_one_http_event() {
+    let t = template();
+    assert_eq!(
+        text(&t["Resources"]["HttpApi"]["Type"]),
+        Some("AWS::Serverless::HttpApi"),
+        "the routes' events name an API `HttpApi`, which must be an AWS::Serverless::HttpApi"
+    );
+    for route in ROUTES {
+        let id = function_id(route.function);
+        let resource =
+            resource(t, &id).unwrap_or_else(|| panic!("route {route:?}: template.yaml has no resource {id}"));
+        assert_eq!(text(&resource["Type"]), Some(FUNCTION), "route {route:?}: {id} is not an {FUNCTION}");
+        assert_eq!(
+            binary(resource),
+            Some(route.function),
+            "route {route:?}: {id}'s Metadata.BuildProperties.Binary is not {:?}",
+            route.function
+        );
+        let events = http_events(resource);
+        let [(name, event)] = events.as_slice() else {
+            panic!("route {route:?}: {id} has {} HttpApi events, not exactly one", events.len());
+        };
+        let props = &event["Properties"];
+        assert_eq!(
+            text(&props["Path"]),
+            Some(route.path),
+            "route {route:?}: {id}'s event {name} has another Path"
+        );
+        let method = text(&props["Method"]).unwrap_or_default();
+        assert!(
+            method.eq_ignore_ascii_case(route.method.as_str()),
+            "route {route:?}: {id}'s event {name} has Method {method:?}"
+        );
+        assert_eq!(
+            ref_target(&props["ApiId"]),
+            Some("HttpApi"),
+            "route {route:?}: {id}'s event {name} must have `ApiId: !Ref HttpApi` (without it SAM makes a second, implicit API)"
+        );
+    }
+}
+
+#[test]
+fn every_http_event_is_a_route_and_none_repeats() {
+    let t = template();
+    let mut seen: BTreeMap<(String, String), String> = BTreeMap::new();
+    for (id, resource) in resources_of_type(t, FUNCTION) {
+        for (name, event) in http_events(resource) {
+            let at = format!("{id}.Events.{name}");
+            let props = &event["Properties"];
+            let method = text(&props["Method"]).unwrap_or_default().to_ascii_uppercase();
+            let path = text(&props["Path"]).unwrap_or_default().to_owned();
+            let route = ROUTES.iter().find(|r| r.method.as_str() == method && r.path == path);
+            let Some(route) = route else {
+                panic!(
+                    "{at}: {method} {path} is not in svet_api::routes::ROUTES (the local server would not serve it)"
+                );
+            };
+            assert_eq!(
+                function_id(route.function),
+                id,
+                "{at}: {method} {path} is served by the binary {:?} in ROUTES, so its event belongs in {}",
+                route.function,
+                function_id(route.function)
+            );
+            if let Some(first) = seen.insert((method.clone(), path.clone()), at.clone()) {
+                panic!("{method} {path} is declared twice: {first} and {at}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_function_has_a_binary_and_every_binary_one_function() {
+    let t = template();
+    let bins = binaries();
+    assert!(!bins.is_empty(), "no binaries found in {BINS}");
+    let mut functions_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (id, resource) in resources_of_type(t, FUNCTION) {
+        assert_eq!(
+            text(&resource["Metadata"]["BuildMethod"]),
+            Some("rust-cargolambda"),
+            "{id}: Metadata.BuildMethod must be rust-cargolambda"
+        );
+        let Some(bin) = binary(resource) else {
+            panic!("{id}: no Metadata.BuildProperties.Binary");
+        };
+        assert!(bins.contains(bin), "{id}: its Binary {bin:?} has no functions/src/bin/{bin}.rs");
+        functions_of.entry(bin).or_default().push(id);
+    }
+    for bin in &bins {
+        let ids = functions_of.get(bin.as_str()).map(Vec::as_slice).unwrap_or_default();
+        assert_eq!(
+            ids.len(),
+            1,
+            "functions/src/bin/{bin}.rs is deployed by {} functions: {ids:?}",
+            ids.len()
+        );
+    }
+}
+
+#[test]
+fn every_reference_names_something_that_exists() {
+    let problems = dangling_references(template());
+    assert!(
+        problems.is_empty(),
+        "template.yaml refers to names it does not define:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn reference_checker_catches_misspelt_names_inside_a_function() {
+    // Both pass cfn-lint and `sam validate --lint` (../shared/tooling.md §3).
+    let yaml = r"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  DataTable:
+    Type: AWS::DynamoDB::Table
+  HealthFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment:
+        Variables:
+          TABLE_NAME: !Ref DataTabel
+      Policies:
+        - Statement:
+            - Effect: Allow
+              Action: dynamodb:GetItem
+              Resource: !GetAtt DataTabel.Arn
+";
+    let problems = dangling_references(&serde_yaml::from_str(yaml).unwrap());
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(
+        problems[0].contains("HealthFunction.Properties.Environment.Variables.TABLE_NAME")
+            && problems[0].contains("DataTabel"),
+        "{problems:#?}"
+    );
+    assert!(
+        problems[1].contains("HealthFunction.Properties.Policies") && problems[1].contains("DataTabel"),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn reference_checker_reads_every_form() {
+    let yaml = r#"
+Parameters:
+  Stage: {Type: String}
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+  Fn:
+    Type: AWS::Serverless::Function
+    DependsOn: [Table, Missing1]
+    Properties:
+      Environment:
+        Variables:
+          A: !Sub "${Table}-${Table.Arn}-${AWS::Region}-${!Literal}-${Missing2}"
+          B: !Sub ["${Local}-${Stage}-${Missing3}", {Local: !Ref Table}]
+          C: {"Fn::Sub": ["${Local}", {Local: {Ref: Missing4}}]}
+          D: {"Fn::GetAtt": [Missing5, Arn]}
+          E: !GetAtt [Table, Arn]
+          F: !If [IsProd, !Ref FnRole, !Ref AWS::NoValue]
+          G: !If [IsStaging, x, y]
+          H: !Sub "${Missing6.Arn}"
+"#;
+    let problems = dangling_references(&serde_yaml::from_str(yaml).unwrap());
+    let expected = ["Missing1", "Missing2", "Missing3", "Missing4", "Missing5", "Missing6", "IsStaging"];
+    let missed: Vec<&str> =
+        expected.into_iter().filter(|name| !problems.iter().any(|p| p.contains(name))).collect();
+    assert!(missed.is_empty(), "not caught: {missed:?}; found: {problems:#?}");
+    assert_eq!(problems.len(), 7, "false alarms among: {problems:#?}");
+}
+
+#[test]
+fn functions_run_on_arm64_al2023_with_json_logs() {
+    let t = template();
+    let globals = &t["Globals"]["Function"];
+    assert_eq!(text(&globals["Runtime"]), Some("provided.al2023"), "Globals.Function.Runtime");
+    assert_eq!(texts(&globals["Architectures"]), ["arm64"], "Globals.Function.Architectures");
+    assert_eq!(
+        text(&globals["LoggingConfig"]["LogFormat"]),
+        Some("JSON"),
+        "Globals.Function.LoggingConfig.LogFormat"
+    );
+    for (id, resource) in resources_of_type(t, FUNCTION) {
+        let props = &resource["Properties"];
+        assert!(
+            props.get("Runtime").is_none() && props.get("Architectures").is_none(),
+            "{id}: Runtime and Architectures come from Globals, for every function alike"
+        );
+    }
+}
+
+#[test]
+fn the_table_is_on_demand_recoverable_encrypted_and_expires_items() {
+    let tables = resources_of_type(template(), "AWS::DynamoDB::Table");
+    let [(id, table)] = tables.as_slice() else {
+        panic!("Svet keeps everything in one DynamoDB table; template.yaml has {}", tables.len());
+    };
+    let props = &table["Properties"];
+    assert_eq!(text(&props["BillingMode"]), Some("PAY_PER_REQUEST"), "{id}: BillingMode");
+    assert!(
+        is_true(&props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]),
+        "{id}: point-in-time recovery must be enabled"
+    );
+    let ttl = &props["TimeToLiveSpecification"];
+    assert!(
+        text(&ttl["AttributeName"]) == Some("expiresAt") && is_true(&ttl["Enabled"]),
+        "{id}: TTL must be enabled on expiresAt (sessions and tokens expire by it)"
+    );
+    assert!(is_true(&props["SSESpecification"]["SSEEnabled"]), "{id}: SSESpecification.SSEEnabled");
+    let keys: Vec<(&str, &str)> = items(&props["KeySchema"])
+        .iter()
+        .map(|k| (text(&k["AttributeName"]).unwrap_or_default(), text(&k["KeyType"]).unwrap_or_default()))
+        .collect();
+    assert_eq!(keys, [("PK", "HASH"), ("SK", "RANGE")], "{id}: KeySchema");
+}
+
+#[test]
+fn buckets_are_private_encrypted_versioned_and_expire_objects() {
+    let buckets = resources_of_type(template(), "AWS::S3::Bucket");
+    assert!(!buckets.is_empty(), "template.yaml has no S3 bucket");
+    for (id, bucket) in buckets {
+        let props = &bucket["Properties"];
+        let block = &props["PublicAccessBlockConfiguration"];
+        for setting in ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"] {
+            assert!(is_true(&block[setting]), "{id}: PublicAccessBlockConfiguration.{setting} must be true");
+        }
+        let encryption = items(&props["BucketEncryption"]["ServerSideEncryptionConfiguration"]);
+        assert!(
+            !encryption.is_empty()
+                && encryption
+                    .iter()
+                    .all(|rule| !rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"].is_null()),
+            "{id}: default encryption (BucketEncryption) must be set"
+        );
+        assert_eq!(text(&props["VersioningConfiguration"]["Status"]), Some("Enabled"), "{id}: versioning");
+        assert!(
+            !items(&props["LifecycleConfiguration"]["Rules"]).is_empty(),
+            "{id}: needs lifecycle rules, or old versions and abandoned uploads are kept forever"
+        );
+    }
+}
+
+#[test]
+fn function_policies_grant_named_actions_only() {
+    for (id, resource) in resources_of_type(template(), FUNCTION) {
+        for policy in items(&resource["Properties"]["Policies"]) {
+            if let Some(name) = text(policy) {
+                assert!(
+                    !name.ends_with("FullAccess"),
+                    "{id}: the managed policy {name} grants far more than one function needs"
+                );
+            }
+            for statement in items(&policy["Statement"]) {
+                assert!(
+                    statement.get("NotAction").is_none(),
+                    "{id}: a statement with NotAction grants every other action"
+                );
+                for action in items(&statement["Action"]) {
+                    let action = text(action).unwrap_or_default();
+                    assert!(
+                        !action.contains('*'),
+                        "{id}: the action {action:?} is a wildcard; name the actions it calls"
+                    );
+                }
+            }
+        }
+    }
+}
+
+// --- helpers --------------------------------------------------------------------------------
+
+/// `registry-import` → `RegistryImportFunction`: the logical id of the binary's function.
+fn function_id(binary: &str) -> String {
+    let camel: String = binary
+        .split(['-', '_'])
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+        })
+        .collect();
+    camel + "Function"
+}
+
+/// The binaries in functions/src/bin/: `name.rs`, or `name/main.rs`.
+fn binaries() -> BTreeSet<String> {
+    let entries = std::fs::read_dir(BINS).unwrap_or_else(|e| panic!("cannot list {BINS}: {e}"));
+    entries
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter_map(|path| {
+            let is_bin = path.extension().is_some_and(|e| e == "rs") || path.join("main.rs").is_file();
+            is_bin.then(|| path.file_stem()?.to_str().map(str::to_owned)).flatten()
+        })
+        .collect()
+}
+
+fn resource<'t>(t: &'t Value, id: &str) -> Option<&'t Value> {
+    t["Resources"].get(id)
+}
+
+fn resources_of_type<'t>(t: &'t Value, kind: &str) -> Vec<(&'t str, &'t Value)> {
+    entries(&t["Resources"]).into_iter().filter(|(_, r)| text(&r["Type"]) == Some(kind)).collect()
+}
+
+fn binary(function: &Value) -> Option<&str> {
+    text(&function["Metadata"]["BuildProperties"]["Binary"])
+}
+
+fn http_events(function: &Value) -> Vec<(&str, &Value)> {
+    entries(&function["Properties"]["Events"])
+        .into_iter()
+        .filter(|(_, e)| text(&e["Type"]) == Some("HttpApi"))
+        .collect()
+}
+
+/// A mapping's entries with string keys, in file order; empty for anything else.
+fn entries(v: &Value) -> Vec<(&str, &Value)> {
+    v.as_mapping().map(|m| m.iter().filter_map(|(k, v)| Some((text(k)?, v))).collect()).unwrap_or_default()
+}
+
+/// A sequence's items; a single value is a one-item list (as in IAM's `Action: s3:GetObject`).
+fn items(v: &Value) -> Vec<&Value> {
+    match v {
+        Value::Null => Vec::new(),
+        Value::Sequence(seq) => seq.iter().collect(),
+        other => vec![other],
+    }
+}
+
+/// A plain string: not `!Ref X`, whose `as_str()` would be "X".
+fn text(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn texts(v: &Value) -> Vec<&str> {
+    items(v).into_iter().filter_map(text).collect()
+}
+
+fn is_true(v: &Value) -> bool {
+    matches!(v, Value::Bool(true)) || text(v) == Some("true")
+}
+
+/// `X` in `!Ref X` or `{Ref: X}`.
+fn ref_target(v: &Value) -> Option<&str> {
+    match v {
+        Value::Tagged(tagged) if tagged.tag == "Ref" => text(&tagged.value),
+        Value::Mapping(m) if m.len() == 1 => text(m.get("Ref")?),
+        _ => None,
+    }
+}
+
+/// Every `Ref`, `GetAtt`, `Sub` placeholder, `If` condition and `DependsOn` in the template
+/// (short `!Tag` and long `Fn::` forms) that names nothing the template or CloudFormation
+/// defines, each as "where: what".
+fn dangling_references(t: &Value) -> Vec<String> {
+    let names = Names::of(t);
+    let mut problems = Vec::new();
+    names.walk(t, "", &mut problems);
+    problems
+}
+
+/// What a name must be: `Ref` and `${Name}` take a resource, a parameter or a pseudo
+/// parameter; `GetAtt`, `${Name.Attribute}` and `DependsOn` a resource; `If` a condition.
+#[derive(Clone, Copy)]
+enum Kind {
+    Value,
+    Resource,
+    Condition,
+}
+
+struct Names {
+    resources: BTreeSet<String>,
+    parameters: BTreeSet<String>,
+    conditions: BTreeSet<String>,
+}
+
+impl Names {
+    fn of(t: &Value) -> Self {
+        let keys = |section: &str| {
+            entries(&t[section]).into_iter().map(|(k, _)| k.to_owned()).collect::<BTreeSet<_>>()
+        };
+        let mut resources = keys("Resources");
+        // SAM's own resources that a template may name: a function's role when it has none.
+        for (id, r) in resources_of_type(t, FUNCTION) {
+            if r["Properties"].get("Role").is_none() {
+                resources.insert(format!("{id}Role"));
+            }
+        }
+        Names { resources, parameters: keys("Parameters"), conditions: keys("Conditions") }
+    }
+
+    /// Records a problem unless `name` is defined as a `kind`.
+    fn check(&self, kind: Kind, name: &str, at: &str, problems: &mut Vec<String>) {
+        let (exists, what) = match kind {
+            Kind::Value => (
+                self.resources.contains(name)
+                    || self.parameters.contains(name)
+                    || PSEUDO_PARAMETERS.contains(&name),
+                "resource or parameter",
+            ),
+            Kind::Resource => (self.resources.contains(name), "resource"),
+            Kind::Condition => (self.conditions.contains(name), "condition"),
+        };
+        if !exists {
+            problems.push(format!("{at}: no {what} named {name:?}"));
+        }
+    }
+
+    fn walk(&self, v: &Value, at: &str, problems: &mut Vec<String>) {
+        match v {
+            Value::Tagged(tagged) => {
+                let function = match tagged.tag.to_string().trim_start_matches('!') {
+                    name @ ("Ref" | "Condition") => name.to_owned(),
+                    other => format!("Fn::{other}"),
+                };
+                self.intrinsic(&function, &tagged.value, at, problems);
+            }
+            Value::Mapping(m) => {
+                if let Some((function, arg)) = single_intrinsic(m) {
+                    return self.intrinsic(function, arg, at, problems);
+                }
+                for (key, value) in m {
+                    let key = text(key).unwrap_or("?");
+                    let here = if at.is_empty() { key.to_owned() } else { format!("{at}.{key}") };
+                    match (key, value) {
+                        ("DependsOn", _) => {
+                            for name in texts(value) {
+                                self.check(Kind::Resource, name, &here, problems);
+                            }
+                        }
+                        // A resource's or output's `Condition: Name`; an IAM statement's
+                        // Condition is a mapping and is walked like anything else.
+                        ("Condition", Value::String(name)) => {
+                            self.check(Kind::Condition, name, &here, problems);
+                        }
+                        _ => self.walk(value, &here, problems),
+                    }
+                }
+            }
+            Value::Sequence(seq) => {
+                for (i, item) in seq.iter().enumerate() {
+                    self.walk(item, &format!("{at}[{i}]"), problems);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn intrinsic(&self, function: &str, arg: &Value, at: &str, problems: &mut Vec<String>) {
+        match (function, arg) {
+            ("Ref", Value::String(name)) => self.check(Kind::Value, name, at, problems),
+            ("Condition", Value::String(name)) => self.check(Kind::Condition, name, at, problems),
+            ("Fn::GetAtt", Value::String(target)) => {
+                let resource = target.split_once('.').map_or(target.as_str(), |(r, _)| r);
+                self.check(Kind::Resource, resource, at, problems);
+            }
+            ("Fn::GetAtt", Value::Sequence(seq)) => {
+                match seq.first().and_then(text) {
+                    Some(resource) => self.check(Kind::Resource, resource, at, problems),
+                    None => problems.push(format!("{at}: GetAtt without a resource name")),
+                }
+                for item in seq.iter().skip(1) {
+                    self.walk(item, at, problems);
+                }
+            }
+            ("Fn::Sub", Value::String(template)) => {
+                self.placeholders(template, &BTreeSet::new(), at, problems);
+            }
+            // `!Sub [template, {Name: value}]`: the mapping defines names for the template.
+            ("Fn::Sub", Value::Sequence(seq)) => {
+                let vars = seq.get(1).map(entries).unwrap_or_default();
+                let locals = vars.iter().map(|(k, _)| (*k).to_owned()).collect();
+                for (name, value) in vars {
+                    self.walk(value, &format!("{at}.{name}"), problems);
+                }
+                match seq.first().and_then(text) {
+                    Some(template) => self.placeholders(template, &locals, at, problems),
+                    None => problems.push(format!("{at}: Sub without a template string")),
+                }
+            }
+            ("Fn::If", Value::Sequence(seq)) => {
+                if let Some(condition) = seq.first().and_then(text) {
+                    self.check(Kind::Condition, condition, at, problems);
+                }
+                for item in seq.iter().skip(1) {
+                    self.walk(item, at, problems);
+                }
+            }
+            (_, other) => self.walk(other, at, problems),
+        }
+    }
+
+    /// `${Name}` and `${Resource.Attribute}` in a Sub template; `${!Literal}` is text.
+    fn placeholders(&self, template: &str, locals: &BTreeSet<String>, at: &str, problems: &mut Vec<String>) {
+        let mut rest = template;
+        while let Some(start) = rest.find("${") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                problems.push(format!("{at}: an unclosed ${{ in Sub {template:?}"));
+                return;
+            };
+            let name = after[..end].trim();
+            rest = &after[end + 1..];
+            if name.starts_with('!') || locals.contains(name) {
+                continue;
+            }
+            match name.split_once('.') {
+                Some((resource, _)) => self.check(Kind::Resource, resource, at, problems),
+                None => self.check(Kind::Value, name, at, problems),
+            }
+        }
+    }
+}
+
+/// `{Ref: X}`, `{"Fn::GetAtt": ...}` and the like: a one-key mapping whose key is an
+/// intrinsic function.
+fn single_intrinsic(m: &Mapping) -> Option<(&str, &Value)> {
+    let (key, arg) = m.iter().next().filter(|_| m.len() == 1)?;
+    let key = text(key)?;
+    (key == "Ref" || key.starts_with("Fn::")).then_some((key, arg))
+}

@@ -1,0 +1,189 @@
+// Shared helpers for Svet's browser tests: the local server (`svet serve`), Debian's Chromium
+// through playwright-core, and axe-core.
+//
+//   SVET_BIN   the server binary (default <repo>/target/debug/svet; build it with
+//              `cargo build -p svet-local`)
+//   CHROMIUM   the Chromium binary (default /usr/bin/chromium; `apt-get install chromium`)
+//
+// Every failure to start something throws with a message that says what to do: tests must
+// fail loudly, never skip.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const HERE = dirname(fileURLToPath(import.meta.url));
+export const REPO = resolve(HERE, '..', '..');
+export const WEB_DIR = join(REPO, 'web');
+export const SCREENSHOTS = join(HERE, 'screenshots');
+
+const READY = /Svet is running at (http:\/\/\S+?\/)(?:\s|$)/;
+const MAX_LOG = 64 * 1024;
+
+/**
+ * Starts `svet serve --port 0` on a fresh, empty data folder and waits for its
+ * "Svet is running at http://127.0.0.1:PORT/ (...)" line.
+ *
+ * @param {{timeoutMs?: number}} [options]
+ * @returns {Promise<{url: string, dataDir: string, logs: () => string, stop: () => Promise<void>}>}
+ *   url ends with "/"; logs() is the tail of the server's stderr; stop() ends the server and
+ *   removes the data folder.
+ */
+export async function startServer({ timeoutMs = 30_000 } = {}) {
+  const bin = process.env.SVET_BIN || join(REPO, 'target', 'debug', 'svet');
+  if (!existsSync(bin)) {
+    throw new Error(`The Svet server binary is missing: ${bin}\nbuild it first: cargo build -p svet-local (or point SVET_BIN at it)`);
+  }
+  if (!existsSync(join(WEB_DIR, 'index.html'))) {
+    throw new Error(`The front end is missing: ${join(WEB_DIR, 'index.html')}`);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'svet-browser-'));
+  const child = spawn(bin, ['serve', '--port', '0'], {
+    env: { ...process.env, SVET_DATA_DIR: dataDir, SVET_WEB_DIR: WEB_DIR, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // A test process that dies without its after() hook must not leave the server behind.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-MAX_LOG);
+  });
+  const exited = new Promise((resolveExit) => {
+    child.once('exit', (code, signal) => resolveExit({ code, signal }));
+  });
+  /** @type {{code: number | null, signal: NodeJS.Signals | null} | null} */
+  let exitStatus = null;
+  exited.then((status) => { exitStatus = status; });
+
+  const cleanUp = () => {
+    process.removeListener('exit', killOnExit);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const describe = () => `${bin} serve --port 0 (SVET_DATA_DIR=${dataDir})\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`;
+
+  let url;
+  try {
+    url = await new Promise((resolveUrl, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`The Svet server did not print "Svet is running at ..." within ${timeoutMs / 1000} s:\n${describe()}`));
+      }, timeoutMs);
+      child.once('error', (e) => {
+        clearTimeout(timer);
+        reject(new Error(`Cannot run the Svet server: ${e.message}\n${describe()}`));
+      });
+      child.stdout.on('data', (chunk) => {
+        stdout = (stdout + chunk).slice(-MAX_LOG);
+        const match = READY.exec(stdout);
+        if (match) {
+          clearTimeout(timer);
+          resolveUrl(match[1]);
+        }
+      });
+      exited.then(({ code, signal }) => {
+        clearTimeout(timer);
+        // Give the stderr pipe a moment to drain so the message has the server's reason.
+        setTimeout(() => reject(new Error(`The Svet server exited before it was ready (code ${code}, signal ${signal}):\n${describe()}`)), 50);
+      });
+    });
+  } catch (e) {
+    child.kill('SIGKILL');
+    await exited;
+    cleanUp();
+    throw e;
+  }
+
+  return {
+    url,
+    dataDir,
+    logs: () => stderr,
+    async stop() {
+      if (exitStatus === null) {
+        // The server stops cleanly on SIGINT (Ctrl+C); SIGKILL if it does not within 5 s.
+        child.kill('SIGINT');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      cleanUp();
+    },
+  };
+}
+
+/** Chromium's flags for a sandboxed CI machine without internet (see /work/shared/tooling.md §5). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+/**
+ * Launches the system Chromium headless (no Playwright browser download).
+ * @returns {Promise<import('playwright-core').Browser>}
+ */
+export async function launchBrowser() {
+  const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    throw new Error(`Chromium is missing: ${executablePath}\napt-get install chromium fonts-dejavu-core fonts-liberation (or point CHROMIUM at a Chromium binary)`);
+  }
+  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+}
+
+const require = createRequire(import.meta.url);
+/** @type {string | undefined} */
+let axeSource;
+
+/** The WCAG 2.0 and 2.1 level A and AA rules. */
+export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/**
+ * Runs axe-core on the page as it is now and returns its violations of the WCAG 2.1 A/AA
+ * rules with the given impacts (serious and critical by default; `impacts: null` for all).
+ *
+ * The server's CSP (`script-src 'self'`) blocks the injected inline script, so the page must
+ * come from a browser context made with `bypassCSP: true`.
+ *
+ * @param {import('playwright-core').Page} page
+ * @param {{impacts?: string[] | null}} [options]
+ * @returns {Promise<Array<{id: string, impact: string, help: string, helpUrl: string, nodes: Array<{target: unknown, html: string, summary: string}>}>>}
+ */
+export async function runAxe(page, { impacts = ['serious', 'critical'] } = {}) {
+  axeSource ??= readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  if (!(await page.evaluate(() => 'axe' in window))) {
+    await page.addScriptTag({ content: axeSource });
+  }
+  const violations = await page.evaluate(async (tags) => {
+    // @ts-ignore: axe is the global the injected script defines.
+    const results = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'],
+    });
+    return results.violations.map((/** @type {any} */ v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      helpUrl: v.helpUrl,
+      nodes: v.nodes.map((/** @type {any} */ n) => ({ target: n.target, html: n.html, summary: n.failureSummary })),
+    }));
+  }, WCAG_TAGS);
+  return impacts ? violations.filter((v) => impacts.includes(v.impact)) : violations;
+}
+
+/** A readable list of axe violations for an assertion message. */
+export function formatViolations(/** @type {Awaited<ReturnType<typeof runAxe>>} */ violations) {
+  return violations
+    .map((v) => `[${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})\n${v.nodes.map((n) => `    ${JSON.stringify(n.target)} ${n.html}\n      ${String(n.summary).replace(/\n/g, '\n      ')}`).join('\n')}`)
+    .join('\n');
+}
