@@ -131,7 +131,7 @@ mod tests {
             "imports/реестр 1.csv"
         );
         assert_eq!(decode_event_key("imports/a%2"), "imports/a%2");
-        assert_eq!(safe_name("imports/реестр 1.csv"), "______1.csv");
+        assert_eq!(safe_name("imports/реестр 1.csv"), "_______1.csv");
         assert_eq!(safe_name("imports/.."), "registry");
     }
 }
