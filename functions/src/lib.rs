@@ -6,6 +6,8 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use lambda_http::service_fn;
+use svet_api::hasher::Argon2Hasher;
+use svet_api::session::SessionKey;
 use svet_api::{App, Route, dispatch};
 use svet_aws::{DynamoStore, S3Documents, SesMailer};
 use svet_domain::{Config, RandomIds, SystemClock};
@@ -24,6 +26,17 @@ pub async fn aws_app() -> anyhow::Result<App> {
     let clock = Arc::new(SystemClock);
     let ids = Arc::new(RandomIds);
     let from = std::env::var("MAIL_FROM").unwrap_or_else(|_| config.mail.from.clone());
+    // Only the functions that read or issue the session cookie are given the key's parameter
+    // (and the right to read it); the others sign with a throwaway key they never use.
+    let session_key = match std::env::var("SESSION_KEY_PARAMETER") {
+        Ok(name) if !name.is_empty() => svet_aws::secrets::ssm_secret(&sdk, &name).await?,
+        _ => {
+            let mut throwaway = vec![0u8; 32];
+            getrandom::fill(&mut throwaway).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+            throwaway
+        }
+    };
+    let public_url = env("PUBLIC_URL")?;
     Ok(App {
         store: Arc::new(DynamoStore::new(
             svet_aws::dynamodb_client::Client::new(&sdk),
@@ -34,7 +47,11 @@ pub async fn aws_app() -> anyhow::Result<App> {
         mailer: Arc::new(SesMailer::new(svet_aws::sesv2_client::Client::new(&sdk), from, ids.clone())),
         clock,
         ids,
+        hasher: Arc::new(Argon2Hasher),
+        session_key: Arc::new(SessionKey::new(&session_key)?),
         config: Arc::new(config),
+        origins: vec![public_url.trim_end_matches('/').to_owned()],
+        public_url,
     })
 }
 

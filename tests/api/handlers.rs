@@ -7,30 +7,30 @@ use http::{Method, StatusCode};
 use svet_api::{App, Request, find, routes::ROUTES};
 use svet_domain::{Config, SequentialIds, Store};
 
-use crate::helpers::{FaultyStore, Harness, clock, config};
+use crate::helpers::{FaultyStore, Harness, clock};
 
 fn app(store: Arc<dyn Store>) -> App {
     let dir = std::env::temp_dir();
     let clock = clock();
-    App {
+    let ids = Arc::new(SequentialIds::default());
+    crate::portal::app(
         store,
-        documents: Arc::new(
-            svet_embedded::FolderDocuments::open(dir.join("svet-test-docs"), "http://x", clock.clone())
-                .unwrap(),
-        ),
-        mailer: Arc::new(
+        Arc::new(
             svet_embedded::OutboxMailer::open(
                 dir.join("svet-test-outbox"),
                 "a@b.c",
                 clock.clone(),
-                Arc::new(SequentialIds::default()),
+                ids.clone(),
             )
             .unwrap(),
         ),
+        Arc::new(
+            svet_embedded::FolderDocuments::open(dir.join("svet-test-docs"), "http://x", clock.clone())
+                .unwrap(),
+        ),
         clock,
-        ids: Arc::new(SequentialIds::default()),
-        config: Arc::new(config()),
-    }
+        ids,
+    )
 }
 
 async fn call(app: &App, method: Method, path: &str) -> (StatusCode, serde_json::Value, http::HeaderMap) {

@@ -6,7 +6,10 @@
 mod documents_contract;
 mod handlers;
 mod helpers;
+mod identity;
 mod mail_contract;
+mod portal;
 mod registry_import;
+mod security;
 mod store_contract;
 mod template;

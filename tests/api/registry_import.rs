@@ -231,18 +231,13 @@ async fn the_lambda_imports_an_upload_from_the_bucket() {
     let table = crate::helpers::create_table(&ddb).await;
     let clock = crate::helpers::clock();
     let ids = Arc::new(svet_domain::SequentialIds::default());
-    let app = svet_api::App {
-        store: Arc::new(svet_aws::DynamoStore::new(ddb, &table, clock.clone())),
-        documents: Arc::new(svet_aws::S3Documents::new(s3.clone(), &bucket)),
-        mailer: Arc::new(svet_aws::SesMailer::new(
-            svet_aws::sesv2_client::Client::new(&sdk),
-            "a@b.c",
-            ids.clone(),
-        )),
+    let app = crate::portal::app(
+        Arc::new(svet_aws::DynamoStore::new(ddb, &table, clock.clone())),
+        Arc::new(svet_aws::SesMailer::new(svet_aws::sesv2_client::Client::new(&sdk), "a@b.c", ids.clone())),
+        Arc::new(svet_aws::S3Documents::new(s3.clone(), &bucket)),
         clock,
         ids,
-        config: Arc::new(config()),
-    };
+    );
     let mut rows = ROWS.to_vec();
     rows.push("180211199;г. Калуга;single;5;1;;dacha;0");
     let key = "imports/реестр 2026-02.csv";

@@ -9,7 +9,7 @@
 // fail loudly, never skip.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -186,4 +186,162 @@ export function formatViolations(/** @type {Awaited<ReturnType<typeof runAxe>>} 
   return violations
     .map((v) => `[${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})\n${v.nodes.map((n) => `    ${JSON.stringify(n.target)} ${n.html}\n      ${String(n.summary).replace(/\n/g, '\n      ')}`).join('\n')}`)
     .join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The local mail outbox: the server writes every message as <SVET_DATA_DIR>/outbox/<time>-<id>.eml
+// (lettre's MIME: multipart/alternative, text parts in quoted-printable or base64, subjects as
+// RFC 2047 encoded words). These helpers decode just enough of it to find a message and the
+// link in it.
+
+/**
+ * @typedef {{file: string, to: string, subject: string, text: string, html: string}} Mail
+ */
+
+/** @param {string} dataDir */
+export function outboxDir(dataDir) {
+  return join(dataDir, 'outbox');
+}
+
+/**
+ * The file names of the messages in the outbox, oldest first.
+ * @param {string} dataDir
+ * @returns {string[]}
+ */
+export function outboxFiles(dataDir) {
+  const dir = outboxDir(dataDir);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
+}
+
+/**
+ * Every message in the outbox, decoded, oldest first.
+ * @param {string} dataDir
+ * @returns {Mail[]}
+ */
+export function readOutbox(dataDir) {
+  return outboxFiles(dataDir).map((file) => {
+    const message = parseMime(readFileSync(join(outboxDir(dataDir), file)).toString('latin1'));
+    const to = (message.headers.get('to') ?? '').replace(/^.*<([^>]+)>.*$/, '$1').trim();
+    return { file, to, subject: decodeWords(message.headers.get('subject') ?? ''), text: message.text, html: message.html };
+  });
+}
+
+/**
+ * Waits for a new message to `to` (not among `before`) that holds a link to `page`
+ * (e.g. "activate.html"), and returns it with the link.
+ * @param {string} dataDir
+ * @param {{to: string, page: string, before?: string[], timeoutMs?: number}} options
+ * @returns {Promise<{mail: Mail, link: string}>}
+ */
+export async function waitForLink(dataDir, { to, page, before = [], timeoutMs = 10_000 }) {
+  const pattern = new RegExp(`https?://[^\\s<>"']+/${page.replace('.', '\\.')}#token=[^\\s<>"']+`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const fresh = readOutbox(dataDir).filter((m) => !before.includes(m.file) && m.to.toLowerCase() === to.toLowerCase());
+    for (const mail of fresh.reverse()) {
+      const found = pattern.exec(mail.text);
+      if (found) return { mail, link: found[0] };
+    }
+    if (Date.now() > deadline) {
+      const all = readOutbox(dataDir).map((m) => `${m.file} to ${m.to}: ${m.subject}`).join('\n  ');
+      throw new Error(`no new mail to ${to} with a link to ${page} within ${timeoutMs / 1000} s; the outbox has:\n  ${all || '(nothing)'}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * @param {string} raw the message as latin1 text (bytes one to one)
+ * @returns {{headers: Map<string, string>, text: string, html: string}}
+ */
+function parseMime(raw) {
+  const split = raw.search(/\r?\n\r?\n/);
+  const head = split < 0 ? raw : raw.slice(0, split);
+  const body = split < 0 ? '' : raw.slice(split).replace(/^\r?\n\r?\n/, '');
+  /** @type {Map<string, string>} */
+  const headers = new Map();
+  for (const line of head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+  }
+  const type = headers.get('content-type') ?? 'text/plain';
+  const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
+  if (/^multipart\//i.test(type) && boundary) {
+    let text = '';
+    let html = '';
+    const parts = body.split(`--${boundary}`).slice(1);
+    for (const part of parts) {
+      if (part.startsWith('--')) break;
+      const inner = parseMime(part.replace(/^\r?\n/, ''));
+      text ||= inner.text;
+      html ||= inner.html;
+    }
+    return { headers, text, html };
+  }
+  const encoding = (headers.get('content-transfer-encoding') ?? '7bit').toLowerCase();
+  let bytes;
+  if (encoding === 'base64') bytes = Buffer.from(body.replace(/\s+/g, ''), 'base64');
+  else if (encoding === 'quoted-printable') bytes = decodeQuotedPrintable(body);
+  else bytes = Buffer.from(body, 'latin1');
+  const decoded = bytes.toString('utf8');
+  if (/^text\/html/i.test(type)) return { headers, text: '', html: decoded };
+  if (/^text\//i.test(type)) return { headers, text: decoded, html: '' };
+  return { headers, text: '', html: '' };
+}
+
+/** @param {string} body */
+function decodeQuotedPrintable(body) {
+  const soft = body.replace(/=\r?\n/g, '');
+  /** @type {number[]} */
+  const out = [];
+  for (let i = 0; i < soft.length; i++) {
+    if (soft[i] === '=' && /^[0-9A-Fa-f]{2}$/.test(soft.slice(i + 1, i + 3))) {
+      out.push(parseInt(soft.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      out.push(soft.charCodeAt(i) & 0xff);
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** RFC 2047 encoded words (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`) → text. @param {string} value */
+function decodeWords(value) {
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([^?]+)\?([bBqQ])\?([^?]*)\?=/g, (_, _charset, kind, data) =>
+      kind.toLowerCase() === 'b'
+        ? Buffer.from(data, 'base64').toString('utf8')
+        : decodeQuotedPrintable(data.replace(/_/g, ' ')).toString('utf8'),
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The API from Node, as the page would call it (with the Origin header state-changing requests
+// need), for setting up a test's account without clicking through the pages.
+
+/**
+ * @param {string} baseUrl the server's url (ends with "/")
+ * @param {'GET' | 'POST' | 'PUT'} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @param {string} [cookie] a Cookie header
+ * @returns {Promise<{status: number, body: any, setCookie: string | null}>}
+ */
+export async function callApi(baseUrl, method, path, body, cookie) {
+  const origin = new URL(baseUrl).origin;
+  /** @type {Record<string, string>} */
+  const headers = { Accept: 'application/json', Origin: origin };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (cookie) headers.Cookie = cookie;
+  const reply = await fetch(new URL(path, baseUrl), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await reply.text();
+  let parsed = null;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  return { status: reply.status, body: parsed, setCookie: reply.headers.get('set-cookie') };
 }

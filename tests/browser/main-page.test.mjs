@@ -30,6 +30,8 @@ async function open(path, ctx = context) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
+    // A visitor without a session: GET /api/me answers 401 by design, which Chromium logs.
+    if (m.type() === 'error' && /\/api\/me$/.test(m.location().url) && m.text().includes('status of 401')) return;
     if (m.type() === 'error') errors.push(`console.error: ${m.text()}`);
   });
   const response = await page.goto(at(path), { waitUntil: 'load' });

@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use svet_api::App;
+use svet_api::hasher::Argon2Hasher;
+use svet_api::session::SessionKey;
 use svet_domain::{Config, RandomIds, SystemClock};
 use svet_embedded::{FolderDocuments, OutboxMailer, SqliteStore};
 
@@ -13,6 +15,25 @@ pub struct Local {
     pub store: SqliteStore,
     pub documents: FolderDocuments,
     pub outbox: PathBuf,
+}
+
+/// 32 random bytes kept in a file of the data folder (made on first use, readable by the owner
+/// only), so sessions survive a restart of the local server.
+fn secret_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    if let Ok(bytes) = std::fs::read(path)
+        && bytes.len() >= 32
+    {
+        return Ok(bytes);
+    }
+    let mut fresh = vec![0u8; 32];
+    getrandom::fill(&mut fresh).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    std::fs::write(path, &fresh)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(fresh)
 }
 
 pub fn data_dir() -> PathBuf {
@@ -35,13 +56,24 @@ pub fn open(base_url: &str) -> anyhow::Result<Local> {
     let outbox = dir.join("outbox");
     let mailer = OutboxMailer::open(&outbox, &config.mail.from, clock.clone(), ids.clone())
         .context("opening the mail outbox")?;
+    let session_key = secret_file(&dir.join("session.key")).context("reading the session key")?;
+    let hasher = Argon2Hasher;
+    hasher.warm_up();
+    let origins = match base_url.strip_prefix("http://127.0.0.1") {
+        Some(port) => vec![base_url.to_owned(), format!("http://localhost{port}")],
+        None => vec![base_url.to_owned()],
+    };
     let app = App {
         store: Arc::new(store.clone()),
         documents: Arc::new(documents.clone()),
         mailer: Arc::new(mailer),
         clock,
         ids,
+        hasher: Arc::new(hasher),
+        session_key: Arc::new(SessionKey::new(&session_key)?),
         config: Arc::new(config),
+        public_url: base_url.to_owned(),
+        origins,
     };
     Ok(Local { app, store, documents, outbox })
 }

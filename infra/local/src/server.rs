@@ -19,6 +19,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use lambda_http::RequestExt;
+use svet_api::session::ClientIp;
 use svet_api::{ApiError, App, routes::ROUTES};
 use svet_domain::documents::DocKey;
 use svet_domain::registry::{self, ImportOptions, Quiet};
@@ -82,7 +83,7 @@ pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     tracing::info!(port, ready_ms = started.elapsed().as_millis() as u64, "local server ready");
 
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => accepted?,
             _ = tokio::signal::ctrl_c() => {
                 println!("Svet stopped.");
@@ -93,7 +94,7 @@ pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         tokio::spawn(async move {
             let service = service_fn(move |request| {
                 let server = server.clone();
-                async move { Ok::<_, Infallible>(server.handle(request).await) }
+                async move { Ok::<_, Infallible>(server.handle(request, peer).await) }
             });
             let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
         });
@@ -156,11 +157,11 @@ async fn sweep_expired(store: SqliteStore) {
 type Reply = hyper::Response<Full<Bytes>>;
 
 impl Server {
-    async fn handle(&self, request: hyper::Request<Incoming>) -> Reply {
+    async fn handle(&self, request: hyper::Request<Incoming>, peer: SocketAddr) -> Reply {
         let started = Instant::now();
         let (method, path) = (request.method().clone(), request.uri().path().to_owned());
         let mut reply = if path.starts_with("/api/") || path == "/api" {
-            self.api(request).await
+            self.api(request, peer).await
         } else if method != Method::GET && method != Method::HEAD {
             text(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
         } else if let Some(key) = path.strip_prefix("/files/") {
@@ -176,7 +177,7 @@ impl Server {
         reply
     }
 
-    async fn api(&self, request: hyper::Request<Incoming>) -> Reply {
+    async fn api(&self, request: hyper::Request<Incoming>, peer: SocketAddr) -> Reply {
         let declared = request
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -208,9 +209,10 @@ impl Server {
                 Err(e) => lambda_http::Body::Binary(e.into_bytes()),
             }
         };
-        let request = lambda_http::Request::from_parts(parts, body)
+        let mut request = lambda_http::Request::from_parts(parts, body)
             .with_path_parameters(params)
             .with_query_string_parameters(query);
+        request.extensions_mut().insert(ClientIp(peer.ip().to_string()));
         from_lambda(svet_api::dispatch(&self.app, route, request).await)
     }
 

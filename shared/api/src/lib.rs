@@ -6,8 +6,11 @@
 pub mod app;
 pub mod error;
 pub mod handlers;
+pub mod hasher;
+pub mod request;
 pub mod route;
 pub mod routes;
+pub mod session;
 
 pub use app::App;
 pub use error::ApiError;

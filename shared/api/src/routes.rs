@@ -1,10 +1,43 @@
 //! The one route table. The Lambda binaries pick their route from it, the local server mounts
 //! all of it, and a test holds it against template.yaml.
 
-use crate::handlers::{company, health};
+use crate::handlers::{auth, company, health, password, settings};
 use crate::{Route, route};
 
 pub const HEALTH: Route = route!("health", GET, "/api/health", health::get);
 pub const COMPANY: Route = route!("company", GET, "/api/company", company::get);
 
-pub const ROUTES: &[Route] = &[HEALTH, COMPANY];
+pub const REGISTER: Route = route!("register", POST, "/api/register", auth::register);
+pub const ACTIVATE: Route = route!("activate", POST, "/api/activate", auth::activate);
+pub const ACTIVATION_RESEND: Route =
+    route!("activation-resend", POST, "/api/activation/resend", auth::resend_activation);
+pub const LOGIN: Route = route!("login", POST, "/api/login", auth::login);
+pub const LOGOUT: Route = route!("logout", POST, "/api/logout", auth::logout);
+pub const ME: Route = route!("me", GET, "/api/me", auth::me);
+pub const PASSWORD_FORGOT: Route = route!("password-forgot", POST, "/api/password/forgot", password::forgot);
+pub const PASSWORD_RESET: Route = route!("password-reset", POST, "/api/password/reset", password::reset);
+pub const SETTINGS_GET: Route = route!("settings-get", GET, "/api/settings", settings::get);
+pub const SETTINGS_PUT: Route = route!("settings-put", PUT, "/api/settings", settings::put);
+pub const SETTINGS_PASSWORD: Route =
+    route!("settings-password", POST, "/api/settings/password", settings::password);
+pub const SETTINGS_EMAIL: Route = route!("settings-email", POST, "/api/settings/email", settings::email);
+pub const SETTINGS_EMAIL_CONFIRM: Route =
+    route!("settings-email-confirm", POST, "/api/settings/email/confirm", settings::confirm_email);
+
+pub const ROUTES: &[Route] = &[
+    HEALTH,
+    COMPANY,
+    REGISTER,
+    ACTIVATE,
+    ACTIVATION_RESEND,
+    LOGIN,
+    LOGOUT,
+    ME,
+    PASSWORD_FORGOT,
+    PASSWORD_RESET,
+    SETTINGS_GET,
+    SETTINGS_PUT,
+    SETTINGS_PASSWORD,
+    SETTINGS_EMAIL,
+    SETTINGS_EMAIL_CONFIRM,
+];

@@ -4,6 +4,7 @@
 
 mod dynamodb;
 mod s3;
+pub mod secrets;
 mod ses;
 
 pub use dynamodb::DynamoStore;
@@ -15,6 +16,7 @@ pub use aws_config;
 pub use aws_sdk_dynamodb as dynamodb_client;
 pub use aws_sdk_s3 as s3_client;
 pub use aws_sdk_sesv2 as sesv2_client;
+pub use aws_sdk_ssm as ssm_client;
 
 /// The SDK configuration from the environment (region, credentials, endpoint override).
 pub async fn sdk_config() -> aws_config::SdkConfig {

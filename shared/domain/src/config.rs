@@ -12,6 +12,19 @@ pub struct Config {
     pub company: Company,
     pub mail: MailConfig,
     pub tariffs: Vec<Tariff>,
+    pub identity: IdentityConfig,
+}
+
+/// Lifetimes of mailed links and sessions, and the consent text's version.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityConfig {
+    pub activation_hours: i64,
+    pub reset_minutes: i64,
+    pub email_change_hours: i64,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    pub consent_version: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -93,6 +106,22 @@ impl Config {
             if self.tariffs[..i].iter().any(|o| o.code == t.code) {
                 return Err(ConfigError::Invalid(format!("tariff code {:?} is listed twice", t.code)));
             }
+        }
+        let i = &self.identity;
+        let lifetimes = [
+            i.activation_hours,
+            i.reset_minutes,
+            i.email_change_hours,
+            i.session_idle_minutes,
+            i.session_absolute_hours,
+        ];
+        if lifetimes.iter().any(|v| *v <= 0) {
+            return Err(ConfigError::Invalid("identity lifetimes must be positive".into()));
+        }
+        if i.session_idle_minutes > i.session_absolute_hours * 60 {
+            return Err(ConfigError::Invalid(
+                "the idle timeout is longer than the absolute session limit".into(),
+            ));
         }
         jiff::tz::TimeZone::get(&self.company.time_zone).map_err(|e| {
             ConfigError::Invalid(format!("unknown time zone {:?}: {e}", self.company.time_zone))

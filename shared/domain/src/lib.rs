@@ -11,6 +11,7 @@ pub mod account;
 pub mod clock;
 pub mod config;
 pub mod documents;
+pub mod identity;
 pub mod mail;
 pub mod meter;
 pub mod money;

@@ -1,4 +1,8 @@
 //! One module per resource; each handler parses, calls the domain, and answers.
 
+pub mod auth;
 pub mod company;
 pub mod health;
+mod identity_errors;
+pub mod password;
+pub mod settings;

@@ -1,0 +1,6 @@
+//! `POST /api/login` on Lambda.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    svet_functions::serve(svet_api::routes::LOGIN).await
+}

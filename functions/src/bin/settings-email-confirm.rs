@@ -1,0 +1,6 @@
+//! `POST /api/settings/email/confirm` on Lambda.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    svet_functions::serve(svet_api::routes::SETTINGS_EMAIL_CONFIRM).await
+}

@@ -1,0 +1,6 @@
+//! `GET /api/settings` on Lambda.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    svet_functions::serve(svet_api::routes::SETTINGS_GET).await
+}

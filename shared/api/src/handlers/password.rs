@@ -1,0 +1,43 @@
+//! «Забыли пароль?» and setting a new one from the mailed link.
+
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+use svet_domain::identity;
+
+use crate::error::json;
+use crate::request::json_body;
+use crate::session::{client_ip, same_origin};
+use crate::{ApiError, App, Body, Request, Response};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ForgotForm {
+    account: String,
+    email: String,
+}
+
+/// `POST /api/password/forgot`: the same answer whether or not the pair is known.
+pub async fn forgot(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+    same_origin(app, &request)?;
+    let form: ForgotForm = json_body(&request)?;
+    identity::recover::forgot(&app.deps(), &form.account, &form.email, &client_ip(&request)).await?;
+    json(StatusCode::ACCEPTED, &json!({ "status": "sent_if_registered" }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResetForm {
+    token: String,
+    password: String,
+    password_confirm: String,
+}
+
+/// `POST /api/password/reset`: every session ends; the customer logs in with the new password.
+pub async fn reset(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+    same_origin(app, &request)?;
+    let form: ResetForm = json_body(&request)?;
+    let account =
+        identity::recover::reset(&app.deps(), &form.token, &form.password, &form.password_confirm).await?;
+    json(StatusCode::OK, &json!({ "account": account }))
+}

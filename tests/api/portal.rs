@@ -1,0 +1,247 @@
+//! A whole portal for flow tests: the real route table and handlers over either the embedded
+//! adapters (SQLite, outbox) or the AWS ones (DynamoDB and SES on moto), with a fixed clock,
+//! requests built as a browser sends them, and the mail read back from where it went.
+
+use std::sync::Arc;
+
+use http::Method;
+use jiff::SignedDuration;
+use mail_parser::MessageParser;
+use serde_json::Value;
+use svet_api::hasher::Argon2Hasher;
+use svet_api::session::{ClientIp, SessionKey};
+use svet_api::{App, find, routes::ROUTES};
+use svet_domain::registry::{self, ImportOptions, Quiet};
+use svet_domain::{FixedClock, SequentialIds};
+
+use crate::helpers::{clock, config, create_table, moto_endpoint, sdk};
+
+pub const ORIGIN: &str = "http://127.0.0.1:8080";
+pub const KEY: &[u8] = b"test session key, thirty-two bytes or more";
+
+const REGISTRY: &str = include_str!("../../infra/local/demo-registry.csv");
+
+pub struct Portal {
+    pub app: App,
+    /// Unique per portal: moto keeps one mailbox for every test, so addresses must not repeat.
+    pub tag: String,
+    pub clock: Arc<FixedClock>,
+    pub backend: &'static str,
+    outbox: Option<tempfile::TempDir>,
+    _data: Option<tempfile::TempDir>,
+}
+
+/// A response as the browser sees it.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    /// The `svet_session` cookie value set by this response ("" when cleared).
+    pub cookie: Option<String>,
+}
+
+impl Portal {
+    pub async fn sqlite() -> Portal {
+        let clock = clock();
+        let data = tempfile::tempdir().unwrap();
+        let outbox = tempfile::tempdir().unwrap();
+        let ids = Arc::new(SequentialIds::default());
+        let store = svet_embedded::SqliteStore::open(data.path().join("svet.db"), clock.clone()).unwrap();
+        let mailer = svet_embedded::OutboxMailer::open(
+            outbox.path(),
+            "Svet <no-reply@svet.example>",
+            clock.clone(),
+            ids.clone(),
+        )
+        .unwrap();
+        let documents =
+            svet_embedded::FolderDocuments::open(data.path().join("documents"), ORIGIN, clock.clone())
+                .unwrap();
+        let app = app(Arc::new(store), Arc::new(mailer), Arc::new(documents), clock.clone(), ids);
+        let portal =
+            Portal { app, tag: tag(), clock, backend: "sqlite", outbox: Some(outbox), _data: Some(data) };
+        portal.seed().await;
+        portal
+    }
+
+    pub async fn aws() -> Portal {
+        let clock = clock();
+        let sdk = sdk().await;
+        let ddb = svet_aws::dynamodb_client::Client::new(&sdk);
+        let table = create_table(&ddb).await;
+        let ses = svet_aws::sesv2_client::Client::new(&sdk);
+        ses.create_email_identity().email_identity("no-reply@svet.example").send().await.unwrap();
+        let s3 = svet_aws::S3Documents::client(&sdk);
+        let bucket = crate::helpers::create_bucket(&s3).await;
+        let ids = Arc::new(SequentialIds::default());
+        let app = app(
+            Arc::new(svet_aws::DynamoStore::new(ddb, table, clock.clone())),
+            Arc::new(svet_aws::SesMailer::new(ses, "Svet <no-reply@svet.example>", ids.clone())),
+            Arc::new(svet_aws::S3Documents::new(s3, bucket)),
+            clock.clone(),
+            ids,
+        );
+        let portal = Portal { app, tag: tag(), clock, backend: "dynamodb", outbox: None, _data: None };
+        portal.seed().await;
+        portal
+    }
+
+    async fn seed(&self) {
+        let app = &self.app;
+        registry::import(
+            app.store.as_ref(),
+            &app.config,
+            app.clock.as_ref(),
+            app.ids.as_ref(),
+            || Ok(std::io::Cursor::new(REGISTRY.as_bytes())),
+            "demo",
+            REGISTRY.len() as u64,
+            &ImportOptions::default(),
+            &Quiet,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    }
+
+    /// An e-mail address of this portal's own, e.g. `ivanov.3f9a…@list.ru`.
+    pub fn email(&self, name: &str) -> String {
+        format!("{name}.{}@list.ru", self.tag)
+    }
+
+    pub fn advance(&self, seconds: i64) {
+        self.clock.advance(SignedDuration::from_secs(seconds));
+    }
+
+    /// A request as the portal's own pages send it: JSON, with our Origin.
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>, cookie: Option<&str>) -> Reply {
+        self.send(method, path, body.map(|b| b.to_string()), cookie, Some(ORIGIN), "application/json").await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, Some(body), None).await
+    }
+
+    /// Any request, as an attacker might build it.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+        cookie: Option<&str>,
+        origin: Option<&str>,
+        content_type: &str,
+    ) -> Reply {
+        let mut builder =
+            http::Request::builder().method(method.clone()).uri(path).header("content-type", content_type);
+        if let Some(origin) = origin {
+            builder = builder.header("origin", origin);
+        }
+        if let Some(cookie) = cookie {
+            builder = builder.header("cookie", format!("svet_session={cookie}"));
+        }
+        let body = body.map_or(lambda_http::Body::Empty, lambda_http::Body::Text);
+        let mut request = builder.body(body).unwrap();
+        request.extensions_mut().insert(ClientIp("192.0.2.7".into()));
+        let route_path = path.split('?').next().unwrap_or(path);
+        let response = match find(ROUTES, &method, route_path) {
+            Ok((route, _)) => svet_api::dispatch(&self.app, route, request).await,
+            Err(e) => e.into_response(),
+        };
+        let cookie =
+            response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+                v.strip_prefix("svet_session=").map(|rest| rest.split(';').next().unwrap_or("").to_owned())
+            });
+        let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
+        Reply { status: response.status().as_u16(), body, cookie }
+    }
+
+    /// Every mail sent to `to`, oldest first, as (subject, text).
+    pub async fn mails_to(&self, to: &str) -> Vec<(String, String)> {
+        let raws: Vec<Vec<u8>> = match &self.outbox {
+            Some(dir) => {
+                let mut files: Vec<_> =
+                    std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
+                files.sort();
+                files.iter().map(|f| std::fs::read(f).unwrap()).collect()
+            }
+            None => {
+                let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto_endpoint()))
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                data["ses"]["RawMessage"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|m| m["raw_data"].as_str().map(|s| s.as_bytes().to_vec()))
+                    .collect()
+            }
+        };
+        raws.iter()
+            .filter_map(|raw| MessageParser::default().parse(raw))
+            .filter(|m| m.to().and_then(|a| a.first()).and_then(|a| a.address()) == Some(to))
+            .map(|m| {
+                (
+                    m.subject().unwrap_or("").to_owned(),
+                    m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    /// The token of the last link to `page` mailed to `to`.
+    pub async fn last_token(&self, to: &str, page: &str) -> String {
+        let mails = self.mails_to(to).await;
+        let needle = format!("{ORIGIN}/{page}#token=");
+        mails
+            .iter()
+            .rev()
+            .find_map(|(_, text)| {
+                let start = text.find(&needle)? + needle.len();
+                Some(text[start..].split_whitespace().next()?.to_owned())
+            })
+            .unwrap_or_else(|| panic!("{}: no mail to {to} with a link to {page}: {mails:?}", self.backend))
+    }
+}
+
+pub fn tag() -> String {
+    crate::helpers::unique("t").replace('-', "")
+}
+
+pub fn app(
+    store: Arc<dyn svet_domain::Store>,
+    mailer: Arc<dyn svet_domain::Mailer>,
+    documents: Arc<dyn svet_domain::Documents>,
+    clock: Arc<FixedClock>,
+    ids: Arc<SequentialIds>,
+) -> App {
+    App {
+        store,
+        documents,
+        mailer,
+        clock,
+        ids,
+        hasher: Arc::new(Argon2Hasher),
+        session_key: Arc::new(SessionKey::new(KEY).unwrap()),
+        config: Arc::new(config()),
+        public_url: ORIGIN.into(),
+        origins: vec![ORIGIN.into()],
+    }
+}
+
+/// Declares each listed `async fn(&Portal)` as a test on both hosts' adapters.
+macro_rules! on_both_portals {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test] async fn $name() { super::$name(&crate::portal::Portal::sqlite().await).await; } )*
+        }
+        mod dynamodb {
+            $( #[tokio::test] async fn $name() { super::$name(&crate::portal::Portal::aws().await).await; } )*
+        }
+    };
+}
+pub(crate) use on_both_portals;
