@@ -293,3 +293,21 @@ async fn settings_change_delivery_password_and_email(p: &Portal) {
         p.email("new").as_str()
     );
 }
+
+/// No endpoint can flood a mailbox: whatever sends, one address gets at most 10 mails an hour.
+#[tokio::test]
+async fn one_address_gets_at_most_ten_mails_an_hour() {
+    use svet_domain::identity::IdentityError;
+    let p = Portal::sqlite().await;
+    let deps = p.app.deps();
+    let mail = |to: String| svet_domain::Mail { to, subject: "Тест".into(), text: "Тест".into(), html: None, attachments: vec![] };
+    for _ in 0..10 {
+        deps.send(mail(p.email("victim"))).await.unwrap();
+    }
+    let flood = deps.send(mail(p.email("victim").to_uppercase())).await;
+    assert!(matches!(flood, Err(IdentityError::TooManyAttempts { .. })), "{flood:?}");
+    deps.send(mail(p.email("other"))).await.expect("other addresses are unaffected");
+    p.advance(3600);
+    deps.send(mail(p.email("victim"))).await.expect("a new hour");
+    assert_eq!(p.mails_to(&p.email("victim")).await.len(), 11);
+}

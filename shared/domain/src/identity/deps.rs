@@ -28,11 +28,20 @@ impl Deps<'_> {
         format!("{}/{page}#token={secret}", self.public_url.trim_end_matches('/'))
     }
 
-    /// Sends a mail; a failure is logged by the caller's error path, never lost silently.
-    pub async fn send(&self, mail: Mail) -> Result<(), MailError> {
-        self.mailer.send(&mail).await.map(drop)
+    /// Sends a mail, at most [`MAIL_PER_ADDRESS`] an hour to one address whatever asked for it,
+    /// so no endpoint can be used to flood someone's mailbox.
+    pub async fn send(&self, mail: Mail) -> Result<(), IdentityError> {
+        use sha2::{Digest, Sha256};
+        let address = hex::encode(Sha256::digest(mail.to.to_lowercase().as_bytes()));
+        allowed(MAIL_PER_ADDRESS.hit(self.store, self.clock, &address).await?)?;
+        self.mailer.send(&mail).await?;
+        Ok(())
     }
 }
+
+/// Mails to one address per hour (counted by the address's SHA-256, not the address).
+pub const MAIL_PER_ADDRESS: crate::identity::limits::Rule =
+    crate::identity::limits::Rule { scope: "mail-to", max: 10, window: 3600 };
 
 /// Field-by-field problems, each with a Russian message for the page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
