@@ -300,7 +300,13 @@ async fn one_address_gets_at_most_ten_mails_an_hour() {
     use svet_domain::identity::IdentityError;
     let p = Portal::sqlite().await;
     let deps = p.app.deps();
-    let mail = |to: String| svet_domain::Mail { to, subject: "Тест".into(), text: "Тест".into(), html: None, attachments: vec![] };
+    let mail = |to: String| svet_domain::Mail {
+        to,
+        subject: "Тест".into(),
+        text: "Тест".into(),
+        html: None,
+        attachments: vec![],
+    };
     for _ in 0..10 {
         deps.send(mail(p.email("victim"))).await.unwrap();
     }

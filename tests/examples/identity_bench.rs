@@ -34,13 +34,27 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let app = app(dir.path())?;
     let rows: String = (0..requests)
-        .map(|i| format!("{};г. Калуга, ул. Ленина, д. {}, кв. {};single;5;1;;urban;0\n", 300_000_000 + i, i % 90 + 1, i + 1))
+        .map(|i| {
+            format!(
+                "{};г. Калуга, ул. Ленина, д. {}, кв. {};single;5;1;;urban;0\n",
+                300_000_000 + i,
+                i % 90 + 1,
+                i + 1
+            )
+        })
         .collect();
     let file = format!("account;address;meter;digits;reading;reading_night;tariff;balance\n{rows}");
     registry::import(
-        app.store.as_ref(), &app.config, app.clock.as_ref(), app.ids.as_ref(),
-        || Ok(std::io::Cursor::new(file.clone().into_bytes())), "bench", file.len() as u64,
-        &ImportOptions::default(), &Quiet, &mut |_| {},
+        app.store.as_ref(),
+        &app.config,
+        app.clock.as_ref(),
+        app.ids.as_ref(),
+        || Ok(std::io::Cursor::new(file.clone().into_bytes())),
+        "bench",
+        file.len() as u64,
+        &ImportOptions::default(),
+        &Quiet,
+        &mut |_| {},
     )
     .await?;
 
@@ -78,8 +92,14 @@ async fn main() -> anyhow::Result<()> {
     let mut times = Vec::new();
     for i in 0..requests {
         let started = Instant::now();
-        let (status, _) =
-            call(&app, Method::POST, "/api/login", json!({ "account": "300000000", "password": "Светлячок-2026" }), i).await;
+        let (status, _) = call(
+            &app,
+            Method::POST,
+            "/api/login",
+            json!({ "account": "300000000", "password": "Светлячок-2026" }),
+            i,
+        )
+        .await;
         times.push(started.elapsed());
         anyhow::ensure!(status == 200, "login {i} answered {status}");
     }
@@ -93,8 +113,17 @@ fn app(dir: &std::path::Path) -> anyhow::Result<App> {
     let store = svet_embedded::SqliteStore::open(dir.join("svet.db"), clock.clone())?;
     Ok(App {
         store: Arc::new(store),
-        documents: Arc::new(svet_embedded::FolderDocuments::open(dir.join("documents"), ORIGIN, clock.clone())?),
-        mailer: Arc::new(svet_embedded::OutboxMailer::open(dir.join("outbox"), "Svet <no-reply@svet.example>", clock.clone(), ids.clone())?),
+        documents: Arc::new(svet_embedded::FolderDocuments::open(
+            dir.join("documents"),
+            ORIGIN,
+            clock.clone(),
+        )?),
+        mailer: Arc::new(svet_embedded::OutboxMailer::open(
+            dir.join("outbox"),
+            "Svet <no-reply@svet.example>",
+            clock.clone(),
+            ids.clone(),
+        )?),
         clock,
         ids,
         hasher: Arc::new(Argon2Hasher),
@@ -115,7 +144,12 @@ async fn call(app: &App, method: Method, path: &str, body: Value, i: usize) -> (
         .header("origin", ORIGIN)
         .body(lambda_http::Body::Text(body.to_string()))
         .expect("a valid request");
-    request.extensions_mut().insert(ClientIp(format!("10.{}.{}.{}", i / 65536 % 256, i / 256 % 256, i % 256)));
+    request.extensions_mut().insert(ClientIp(format!(
+        "10.{}.{}.{}",
+        i / 65536 % 256,
+        i / 256 % 256,
+        i % 256
+    )));
     let (route, _) = find(ROUTES, &method, path).expect("a route");
     let response = svet_api::dispatch(app, route, request).await;
     (response.status().as_u16(), serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null))
