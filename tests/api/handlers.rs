@@ -111,3 +111,27 @@ async fn company_contacts_come_from_the_configuration() {
     assert_eq!(body["support_phone"], "8 800 000-00-00");
     assert_eq!(body["support_email"], "support@ksk.kaluga.ru");
 }
+
+/// The session key comes from an SSM SecureString at a Lambda's cold start.
+#[tokio::test]
+async fn the_session_key_is_read_from_ssm() {
+    let sdk = crate::helpers::sdk().await;
+    let ssm = svet_aws::ssm_client::Client::new(&sdk);
+    let name = format!("/svet/{}/session-key", crate::helpers::unique("test"));
+    let value = "k".repeat(48);
+    ssm.put_parameter()
+        .name(&name)
+        .value(&value)
+        .r#type(svet_aws::ssm_client::types::ParameterType::SecureString)
+        .send()
+        .await
+        .unwrap();
+    let key = svet_aws::secrets::ssm_secret(&sdk, &name).await.unwrap();
+    assert_eq!(key, value.as_bytes());
+    assert!(svet_api::session::SessionKey::new(&key).is_ok());
+    assert!(
+        svet_aws::secrets::ssm_secret(&sdk, "/svet/missing").await.is_err(),
+        "a missing parameter fails the cold start"
+    );
+    assert!(svet_api::session::SessionKey::new(b"short").is_err(), "a short key is refused");
+}
