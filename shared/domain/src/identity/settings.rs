@@ -13,6 +13,9 @@ use crate::AccountNumber;
 use crate::store::{Condition, StoreError, Write};
 
 pub const EMAIL_CHANGE_PER_ACCOUNT: Rule = Rule { scope: "email-change", max: 5, window: 86_400 };
+/// Password changes tried per account per hour: a stolen session cannot guess the current
+/// password.
+pub const PASSWORD_CHANGE_PER_ACCOUNT: Rule = Rule { scope: "password-change", max: 5, window: 3600 };
 
 async fn load(deps: &Deps<'_>, account: &AccountNumber) -> Result<Stored, IdentityError> {
     profile::load(deps.store, account).await?.ok_or_else(|| {
@@ -57,6 +60,7 @@ pub async fn change_password(
     new: &str,
     confirm: &str,
 ) -> Result<(), IdentityError> {
+    allowed(PASSWORD_CHANGE_PER_ACCOUNT.hit(deps.store, deps.clock, account.as_str()).await?)?;
     let stored = load(deps, account).await?;
     if !deps.hasher.verify(current, Some(&stored.profile.password)).await.map_err(IdentityError::Hashing)? {
         return Err(IdentityError::WrongCurrentPassword);
