@@ -8,6 +8,7 @@
 //! ([`AccountNumber`], [`Kopecks`], [`Meter`]).
 
 pub mod account;
+pub mod billing;
 pub mod clock;
 pub mod config;
 pub mod documents;
