@@ -77,8 +77,10 @@ pub async fn register(deps: &Deps<'_>, form: &Registration) -> Result<Registered
     if !form.consent {
         errors.add("consent", "Без согласия на обработку персональных данных зарегистрироваться нельзя.");
     }
+    let (Some(account), Some(email)) = (account, email) else {
+        return Err(IdentityError::Invalid(errors));
+    };
     errors.into_result()?;
-    let (Some(account), Some(email)) = (account, email) else { unreachable!("errors were reported") };
 
     allowed(REGISTER_PER_IP.hit(deps.store, deps.clock, &form.ip).await?)?;
     allowed(REGISTER_PER_ACCOUNT.hit(deps.store, deps.clock, account.as_str()).await?)?;
