@@ -8,7 +8,6 @@
 //! ([`AccountNumber`], [`Kopecks`], [`Meter`]).
 
 pub mod account;
-pub mod billing;
 pub mod clock;
 pub mod config;
 pub mod documents;
