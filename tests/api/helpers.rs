@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use svet_aws::aws_config::{self, BehaviorVersion, Region};
 use svet_aws::dynamodb_client as ddb;
-use svet_domain::store::{Item, Key, Page, Query, Store, StoreError, Write};
+use svet_domain::store::{Item, Key, Page, Query, Scan, Store, StoreError, Write};
 use svet_domain::{Config, FixedClock, SequentialIds};
 
 /// The moto server the test command started. Missing is a failure, never a skip.
@@ -188,6 +188,10 @@ impl Store for FaultyStore {
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
         self.check()?;
         self.inner.query(query).await
+    }
+    async fn scan(&self, scan: &Scan) -> Result<Page, StoreError> {
+        self.check()?;
+        self.inner.scan(scan).await
     }
 }
 

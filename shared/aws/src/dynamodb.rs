@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::types::{
 };
 use serde_json::{Map, Number, Value};
 use svet_domain::Clock;
-use svet_domain::store::{self, Condition, Item, Key, Page, Query, SkRange, Store, StoreError, Write};
+use svet_domain::store::{self, Condition, Item, Key, Page, Query, Scan, SkRange, Store, StoreError, Write};
 
 /// BatchGetItem and BatchWriteItem limits.
 const BATCH_GET: usize = 100;
@@ -360,6 +360,53 @@ impl Store for DynamoStore {
             result?;
         }
         Ok(())
+    }
+
+    async fn scan(&self, scan: &Scan) -> Result<Page, StoreError> {
+        store::check_scan(scan)?;
+        let mut names =
+            HashMap::from([("#pk".to_owned(), "PK".to_owned()), ("#e".to_owned(), "expiresAt".to_owned())]);
+        let mut values = HashMap::from([
+            (":p".to_owned(), AttributeValue::S(scan.pk_prefix.clone())),
+            (":now".to_owned(), AttributeValue::N(self.now().to_string())),
+        ]);
+        let mut filter = "begins_with(#pk, :p) AND (attribute_not_exists(#e) OR #e > :now)".to_owned();
+        if let Some(sk) = &scan.sk {
+            filter.push_str(" AND #sk = :sk");
+            names.insert("#sk".into(), "SK".into());
+            values.insert(":sk".into(), AttributeValue::S(sk.clone()));
+        }
+        let mut start =
+            scan.after.as_deref().map(store::parse_scan_cursor).transpose()?.map(|k| key_attrs(&k));
+        let mut items = Vec::new();
+        // The filter runs after Limit, so keep reading until the page is full or the segment ends.
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .segment(i32::try_from(scan.segment).unwrap_or(0))
+                .total_segments(i32::try_from(scan.segments).unwrap_or(1))
+                .filter_expression(&filter)
+                .set_expression_attribute_names(Some(names.clone()))
+                .set_expression_attribute_values(Some(values.clone()))
+                .limit(i32::try_from(scan.limit as usize - items.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for attrs in out.items.unwrap_or_default() {
+                items.push(from_attrs(attrs)?);
+            }
+            let last = out.last_evaluated_key.and_then(|mut k| match (k.remove("PK"), k.remove("SK")) {
+                (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) => Some(Key::new(pk, sk)),
+                _ => None,
+            });
+            match last {
+                Some(key) if items.len() < scan.limit as usize => start = Some(key_attrs(&key)),
+                next => return Ok(Page { items, next: next.map(|k| store::scan_cursor(&k)) }),
+            }
+        }
     }
 
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {

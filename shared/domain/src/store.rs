@@ -179,6 +179,71 @@ impl Query {
     }
 }
 
+/// A scan of the whole table for batch jobs (bill generation), never on a request path: the
+/// live items whose partition key starts with `pk_prefix` (and whose sort key is `sk`, when
+/// given), in `segments` disjoint parts that workers read in parallel. Order within a segment
+/// is unspecified; together the segments hold every matching item exactly once.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    pub pk_prefix: String,
+    pub sk: Option<String>,
+    /// This worker's part, `0..segments`.
+    pub segment: u32,
+    pub segments: u32,
+    pub limit: u32,
+    pub after: Option<String>,
+}
+
+impl Scan {
+    /// The whole of one item type in one segment, e.g. `Scan::all("ACCOUNT#", Some("REGISTRY"))`.
+    pub fn all(pk_prefix: &str, sk: Option<&str>) -> Self {
+        Scan {
+            pk_prefix: pk_prefix.into(),
+            sk: sk.map(Into::into),
+            segment: 0,
+            segments: 1,
+            limit: 500,
+            after: None,
+        }
+    }
+}
+
+/// The segment a partition key belongs to in the embedded store's scans (FNV-1a).
+pub fn segment_of(pk: &str, segments: u32) -> u32 {
+    let hash =
+        pk.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    (hash % u64::from(segments.max(1))) as u32
+}
+
+/// A scan cursor holds a whole key: `pk`, a unit separator, `sk`.
+pub fn scan_cursor(key: &Key) -> String {
+    format!("{}\u{1f}{}", key.pk, key.sk)
+}
+
+pub fn parse_scan_cursor(cursor: &str) -> Result<Key, StoreError> {
+    cursor
+        .split_once('\u{1f}')
+        .map(|(pk, sk)| Key::new(pk, sk))
+        .ok_or_else(|| StoreError::Invalid("a malformed scan cursor".into()))
+}
+
+/// Checks a scan's segment and limit.
+pub fn check_scan(scan: &Scan) -> Result<(), StoreError> {
+    if scan.segments == 0 || scan.segments > 1000 || scan.segment >= scan.segments {
+        return Err(StoreError::Invalid(format!(
+            "segment {} of {} is not a segment",
+            scan.segment, scan.segments
+        )));
+    }
+    if scan.limit == 0 || scan.limit > MAX_PAGE {
+        return Err(StoreError::Invalid(format!(
+            "a page holds 1 to {MAX_PAGE} items, asked for {}",
+            scan.limit
+        )));
+    }
+    Ok(())
+}
+
 /// One page of a query: at most `limit` items; `next` is set when more may follow.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
@@ -240,6 +305,9 @@ pub trait Store: Send + Sync {
 
     /// One page of a range query.
     async fn query(&self, query: &Query) -> Result<Page, StoreError>;
+
+    /// One page of a segment of a table scan: for batch jobs only.
+    async fn scan(&self, scan: &Scan) -> Result<Page, StoreError>;
 }
 
 /// Checks a transaction before an adapter runs it, so both refuse the same requests.

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::{Map, Value};
 use svet_domain::Clock;
-use svet_domain::store::{self, Item, Key, Page, Query, SkRange, Store, StoreError, Write};
+use svet_domain::store::{self, Item, Key, Page, Query, Scan, SkRange, Store, StoreError, Write};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS items (
@@ -209,6 +209,13 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn scan(&self, scan: &Scan) -> Result<Page, StoreError> {
+        store::check_scan(scan)?;
+        let scan = scan.clone();
+        let now = self.now();
+        self.run(move |conn| SqliteStore::scan_now(conn, &scan, now)).await
+    }
+
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
         store::check_query(query)?;
         let query = query.clone();
@@ -249,6 +256,52 @@ impl Store for SqliteStore {
             Ok(Page { items, next })
         })
         .await
+    }
+}
+
+impl SqliteStore {
+    /// Reads rows in key order after the cursor and keeps this segment's (by the partition
+    /// key's hash), so each segment reads the matching rows once; fine for one machine's
+    /// scale, where a job usually runs one segment.
+    fn scan_now(conn: &Connection, scan: &Scan, now: i64) -> Result<Page, StoreError> {
+        let after = scan.after.as_deref().map(store::parse_scan_cursor).transpose()?;
+        let (after_pk, after_sk) = after.map_or((None, None), |k| (Some(k.pk), Some(k.sk)));
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT pk, sk, data, expires_at, version FROM items
+                 WHERE substr(pk, 1, length(?1)) = ?1 AND (?2 IS NULL OR sk = ?2)
+                   AND (?3 IS NULL OR pk > ?3 OR (pk = ?3 AND sk > ?4))
+                   AND (expires_at IS NULL OR expires_at > ?5)
+                 ORDER BY pk, sk LIMIT ?6",
+            )
+            .map_err(unavailable)?;
+        let mut items = Vec::new();
+        let mut cursor = (after_pk, after_sk);
+        const CHUNK: i64 = 2000;
+        loop {
+            let rows: Vec<(String, String, String, Option<i64>, i64)> = stmt
+                .query_map(params![scan.pk_prefix, scan.sk, cursor.0, cursor.1, now, CHUNK], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })
+                .map_err(unavailable)?
+                .collect::<Result<_, _>>()
+                .map_err(unavailable)?;
+            let exhausted = (rows.len() as i64) < CHUNK;
+            for (pk, sk, data, expires_at, version) in rows {
+                cursor = (Some(pk.clone()), Some(sk.clone()));
+                if store::segment_of(&pk, scan.segments) != scan.segment {
+                    continue;
+                }
+                items.push(to_item(Key::new(pk, sk), data, expires_at, version)?);
+                if items.len() == scan.limit as usize {
+                    let next = items.last().map(|i| store::scan_cursor(&i.key));
+                    return Ok(Page { items, next });
+                }
+            }
+            if exhausted {
+                return Ok(Page { items, next: None });
+            }
+        }
     }
 }
 
