@@ -22,6 +22,8 @@ fn env(name: &'static str) -> anyhow::Result<String> {
 /// The application on AWS: DynamoDB, S3 and SES clients built once per container.
 pub async fn aws_app() -> anyhow::Result<App> {
     let config = Config::from_env()?;
+    // A tariff file with gaps, overlaps or unknown codes fails the cold start, not a bill run.
+    svet_domain::billing::Tariffs::from_env()?.check_codes(&config)?;
     let sdk = svet_aws::sdk_config().await;
     let clock = Arc::new(SystemClock);
     let ids = Arc::new(RandomIds);

@@ -9,6 +9,7 @@ mod helpers;
 mod identity;
 mod mail_contract;
 mod portal;
+mod readings;
 mod registry_import;
 mod security;
 mod store_contract;

@@ -156,6 +156,19 @@ impl Portal {
         Reply { status: response.status().as_u16(), body, cookie }
     }
 
+    /// Registers and activates a demo account; returns its session cookie.
+    pub async fn logged_in(&self, account: &str, address: &str) -> String {
+        let email = self.email(&format!("user{account}"));
+        let form = serde_json::json!({
+            "account": account, "password": "Светлячок-2026", "password_confirm": "Светлячок-2026",
+            "email": email, "address": address, "consent": true,
+        });
+        let r = self.post("/api/register", form).await;
+        assert_eq!(r.status, 201, "{}: register {account}: {:?}", self.backend, r.body);
+        let token = self.last_token(&email, "activate.html").await;
+        self.post("/api/activate", serde_json::json!({ "token": token })).await.cookie.expect("a session")
+    }
+
     /// Every mail sent to `to`, oldest first, as (subject, text).
     pub async fn mails_to(&self, to: &str) -> Vec<(String, String)> {
         let raws: Vec<Vec<u8>> = match &self.outbox {

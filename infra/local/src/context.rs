@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use svet_api::App;
 use svet_api::hasher::Argon2Hasher;
 use svet_api::session::SessionKey;
+use svet_domain::billing::Tariffs;
 use svet_domain::{Config, RandomIds, SystemClock};
 use svet_embedded::{FolderDocuments, OutboxMailer, SqliteStore};
 
@@ -47,6 +48,9 @@ pub fn data_dir() -> PathBuf {
 pub fn open(base_url: &str) -> anyhow::Result<Local> {
     let dir = data_dir();
     let config = Config::from_env().context("loading the retailer configuration")?;
+    // A tariff file with gaps, overlaps or unknown codes stops the start, not a bill run.
+    let tariffs = Tariffs::from_env().context("loading the tariffs")?;
+    tariffs.check_codes(&config).context("checking the tariffs against the configuration")?;
     let clock = Arc::new(SystemClock);
     let ids = Arc::new(RandomIds);
     let store = SqliteStore::open(dir.join("svet.db"), clock.clone())

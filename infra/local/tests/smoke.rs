@@ -191,3 +191,25 @@ async fn the_local_server_serves_the_portal_and_operators_work_beside_it() {
     assert_eq!(code, 1);
     assert!(stderr.contains("the file is empty") && stderr.contains("Nothing was written"), "{stderr}");
 }
+
+/// A tariff file with overlapping dates stops the server at start-up, with the reason.
+#[test]
+fn a_broken_tariff_file_stops_the_start() {
+    let data = tempfile::tempdir().unwrap();
+    let good =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/tariffs.toml")).unwrap();
+    let first = good.find("\n[[prices]]").expect("the tariff file has prices") + 1;
+    let block_end = good[first..].find("\n[[prices]]").map_or(good.len(), |i| first + i + 1);
+    let broken = format!("{good}\n{}", &good[first..block_end]);
+    let file = data.path().join("tariffs.toml");
+    std::fs::write(&file, broken).unwrap();
+    let out = Command::new(SVET)
+        .args(["serve", "--port", "0"])
+        .env("SVET_DATA_DIR", data.path())
+        .env("SVET_TARIFFS", &file)
+        .output()
+        .expect("the svet binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the server must not start");
+    assert!(stderr.contains("tariff") && stderr.contains("overlap"), "{stderr}");
+}

@@ -1,7 +1,7 @@
 //! The one route table. The Lambda binaries pick their route from it, the local server mounts
 //! all of it, and a test holds it against template.yaml.
 
-use crate::handlers::{auth, company, health, password, settings};
+use crate::handlers::{auth, company, health, password, readings, settings};
 use crate::{Route, route};
 
 pub const HEALTH: Route = route!("health", GET, "/api/health", health::get);
@@ -24,6 +24,9 @@ pub const SETTINGS_EMAIL: Route = route!("settings-email", POST, "/api/settings/
 pub const SETTINGS_EMAIL_CONFIRM: Route =
     route!("settings-email-confirm", POST, "/api/settings/email/confirm", settings::confirm_email);
 
+pub const READINGS_LIST: Route = route!("readings-list", GET, "/api/readings", readings::list);
+pub const READINGS_SUBMIT: Route = route!("readings-submit", POST, "/api/readings", readings::submit);
+
 pub const ROUTES: &[Route] = &[
     HEALTH,
     COMPANY,
@@ -40,4 +43,6 @@ pub const ROUTES: &[Route] = &[
     SETTINGS_PASSWORD,
     SETTINGS_EMAIL,
     SETTINGS_EMAIL_CONFIRM,
+    READINGS_LIST,
+    READINGS_SUBMIT,
 ];

@@ -8,6 +8,7 @@
 //! ([`AccountNumber`], [`Kopecks`], [`Meter`]).
 
 pub mod account;
+pub mod billing;
 pub mod clock;
 pub mod config;
 pub mod documents;
@@ -15,6 +16,7 @@ pub mod identity;
 pub mod mail;
 pub mod meter;
 pub mod money;
+pub mod readings;
 pub mod registry;
 pub mod store;
 

@@ -5,4 +5,5 @@ pub mod company;
 pub mod health;
 mod identity_errors;
 pub mod password;
+pub mod readings;
 pub mod settings;

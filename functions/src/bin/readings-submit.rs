@@ -1,0 +1,6 @@
+//! `POST /api/readings` on Lambda.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    svet_functions::serve(svet_api::routes::READINGS_SUBMIT).await
+}
