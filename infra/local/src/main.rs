@@ -2,6 +2,7 @@
 //! http://127.0.0.1:8080 with the embedded store; the other subcommands are the operators'
 //! jobs and work while the server runs (SQLite in WAL mode lets both at the data folder).
 
+mod bills;
 mod context;
 mod import;
 mod outbox_page;
@@ -15,6 +16,7 @@ Svet, the customer portal of an electricity retailer, on one machine.
 Usage:
   svet [serve] [--port N] [--no-demo]   run the portal (default port 8080, or SVET_PORT)
   svet import-registry FILE [--dry-run] import the retailer's customer registry
+  svet generate-bills [--period YYYY-MM] post a month's bills (default: last month)
   svet help                             this text
 
 Environment:
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
             runtime.block_on(server::run(rest))
         }
         Some("import-registry") => runtime.block_on(import::run(&args[1..])),
+        Some("generate-bills") => runtime.block_on(bills::run(&args[1..])),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)

@@ -190,6 +190,23 @@ async fn the_local_server_serves_the_portal_and_operators_work_beside_it() {
     let (code, _, stderr) = import(data.path(), &registry);
     assert_eq!(code, 1);
     assert!(stderr.contains("the file is empty") && stderr.contains("Nothing was written"), "{stderr}");
+
+    // The month's bills, twice: the second run posts nothing new.
+    let bills = |period: &str| {
+        let out = Command::new(SVET)
+            .args(["generate-bills", "--period", period])
+            .env("SVET_DATA_DIR", data.path())
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("svet generate-bills runs");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, stdout) = bills("2026-01");
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("accounts 7: posted 7, already posted 0, failed 0"), "{stdout}");
+    let (_, stdout) = bills("2026-01");
+    assert!(stdout.contains("accounts 7: posted 0, already posted 7, failed 0"), "{stdout}");
+    assert_eq!(bills("2026-13").0, Some(1), "a month that does not exist");
 }
 
 /// A tariff file with overlapping dates stops the server at start-up, with the reason.

@@ -1,7 +1,7 @@
 //! The one route table. The Lambda binaries pick their route from it, the local server mounts
 //! all of it, and a test holds it against template.yaml.
 
-use crate::handlers::{auth, company, health, password, readings, settings};
+use crate::handlers::{auth, bills, company, health, password, readings, settings};
 use crate::{Route, route};
 
 pub const HEALTH: Route = route!("health", GET, "/api/health", health::get);
@@ -27,6 +27,8 @@ pub const SETTINGS_EMAIL_CONFIRM: Route =
 pub const READINGS_LIST: Route = route!("readings-list", GET, "/api/readings", readings::list);
 pub const READINGS_SUBMIT: Route = route!("readings-submit", POST, "/api/readings", readings::submit);
 
+pub const BILL_CURRENT: Route = route!("bill-current", GET, "/api/bill", bills::current);
+
 pub const ROUTES: &[Route] = &[
     HEALTH,
     COMPANY,
@@ -45,4 +47,5 @@ pub const ROUTES: &[Route] = &[
     SETTINGS_EMAIL_CONFIRM,
     READINGS_LIST,
     READINGS_SUBMIT,
+    BILL_CURRENT,
 ];

@@ -11,6 +11,8 @@ pub const DEFAULT_TOML: &str = include_str!("../../../config/retailer.toml");
 pub struct Config {
     pub company: Company,
     pub mail: MailConfig,
+    /// The payee's requisites for bills and their QR code.
+    pub payee: crate::billing::Payee,
     pub tariffs: Vec<Tariff>,
     pub identity: IdentityConfig,
 }
@@ -107,6 +109,7 @@ impl Config {
                 return Err(ConfigError::Invalid(format!("tariff code {:?} is listed twice", t.code)));
             }
         }
+        self.payee.check().map_err(|e| ConfigError::Invalid(e.to_string()))?;
         let i = &self.identity;
         let lifetimes = [
             i.activation_hours,

@@ -9,6 +9,7 @@
 
 pub mod account;
 pub mod billing;
+pub mod bills;
 pub mod clock;
 pub mod config;
 pub mod documents;

@@ -1,6 +1,7 @@
 //! One module per resource; each handler parses, calls the domain, and answers.
 
 pub mod auth;
+pub mod bills;
 pub mod company;
 pub mod health;
 mod identity_errors;
