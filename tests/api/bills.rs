@@ -103,4 +103,9 @@ async fn a_month_of_bills_is_posted_once(p: &Portal) {
     let current = p.call(Method::GET, "/api/bill", None, Some(&cookie)).await;
     assert_eq!(current.body["bill"]["period"], "2026-03", "{:?}", current.body);
     assert_eq!(current.body["period_name"], "март 2026");
+    let months = p.call(Method::GET, "/api/bills", None, Some(&cookie)).await.body["months"].clone();
+    let periods: Vec<&str> =
+        months.as_array().unwrap().iter().map(|m| m["period"].as_str().unwrap()).collect();
+    assert_eq!(periods, ["2026-02", "2026-03"], "oldest first, for the chart");
+    assert_eq!(months[0]["zones"][0]["consumption"], 100);
 }

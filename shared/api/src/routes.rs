@@ -28,6 +28,7 @@ pub const READINGS_LIST: Route = route!("readings-list", GET, "/api/readings", r
 pub const READINGS_SUBMIT: Route = route!("readings-submit", POST, "/api/readings", readings::submit);
 
 pub const BILL_CURRENT: Route = route!("bill-current", GET, "/api/bill", bills::current);
+pub const BILLS_HISTORY: Route = route!("bills-history", GET, "/api/bills", bills::history);
 
 pub const ROUTES: &[Route] = &[
     HEALTH,
@@ -48,4 +49,5 @@ pub const ROUTES: &[Route] = &[
     READINGS_LIST,
     READINGS_SUBMIT,
     BILL_CURRENT,
+    BILLS_HISTORY,
 ];

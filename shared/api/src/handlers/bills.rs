@@ -1,5 +1,6 @@
 //! `GET /api/bill`: the customer's current bill (the latest posted), or a clear answer that
-//! none has been posted yet.
+//! none has been posted yet; `GET /api/bills`: the last 12 months' consumption and amounts, for
+//! the chart on the «Счёт» page.
 
 use http::StatusCode;
 use serde_json::json;
@@ -25,4 +26,31 @@ pub async fn current(app: &App, request: Request) -> Result<Response<Body>, ApiE
         }),
     };
     json(StatusCode::OK, &body)
+}
+
+/// `GET /api/bills`: oldest first, at most 12 months.
+pub async fn history(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+    let who = caller(app, &request).await?;
+    let mut posted = bills::bills(app.store.as_ref(), &who.account, 12).await?;
+    posted.reverse();
+    let months: Vec<serde_json::Value> = posted
+        .iter()
+        .map(|p| {
+            let b = &p.bill;
+            json!({
+                "period": b.period,
+                "period_name": b.period.name_ru(),
+                "zones": b.lines.iter().map(|l| json!({
+                    "zone": l.zone,
+                    "zone_label": l.zone.label_ru(),
+                    "basis": l.basis,
+                    "consumption": l.consumption,
+                })).collect::<Vec<_>>(),
+                "total_kwh": b.total_kwh(),
+                "total_charge": b.total_charge,
+                "amount_due": b.amount_due,
+            })
+        })
+        .collect();
+    json(StatusCode::OK, &json!({ "months": months }))
 }
