@@ -26,12 +26,17 @@ export function toLogin() {
   location.replace(`/login.html?next=${next}`);
 }
 
-/** Shows «Настройки» and «Выход» in the header. */
+/** Shows «Счёт», «Настройки» and «Выход» in the header. */
 export function renderLoggedIn() {
   const nav = document.getElementById('session-nav');
   if (!nav) return;
   nav.setAttribute('aria-label', 'Личный кабинет');
   nav.textContent = '';
+  const bill = document.createElement('a');
+  bill.className = 'top__link';
+  bill.href = '/bill.html';
+  bill.textContent = 'Счёт';
+  if (location.pathname === '/bill.html') bill.setAttribute('aria-current', 'page');
   const settings = document.createElement('a');
   settings.className = 'top__link';
   settings.href = '/settings.html';
@@ -43,7 +48,7 @@ export function renderLoggedIn() {
   logoutButton.id = 'logout';
   logoutButton.textContent = 'Выход';
   logoutButton.addEventListener('click', () => void logout(logoutButton));
-  nav.append(settings, logoutButton);
+  nav.append(bill, settings, logoutButton);
 }
 
 /**

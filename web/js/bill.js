@@ -1,0 +1,524 @@
+// «Счёт»: the readings form (B3–B5, B11: fields sized to the meter, «Передать показания
+// счетчика»), the current bill as on paper (lines, balance, «Итого к оплате», due date), the
+// last 12 months' consumption as an SVG bar chart with the same numbers in a table, and the
+// readings history. Logged-in only: without a session, the login page (and back here).
+//
+// Money comes from the API as integer kopecks and is only ever turned into text here (string
+// slicing, no floating point).
+
+import { get, post } from './api.js';
+import { byId, clearErrors, el, focusFirstInvalid, once, setError, setStatus, showFieldErrors, statusMessage } from './form.js';
+import { initSession, toLogin } from './session.js';
+
+/**
+ * @typedef {{first_day: string, last_day: string, days: number, kwh: number, price: number, charge: number}} Segment
+ * @typedef {{zone: 'all' | 'day' | 'night', basis: 'readings' | 'estimated' | 'norm', previous: number | null, current: number | null, consumption: number, segments: Segment[], charge: number}} Line
+ * @typedef {{period: string, account: string, address: string, tariff: string, rate: string, meter: string, digits: number, lines: Line[], opening_balance: number, total_charge: number, payments: number, closing_balance: number, amount_due: number, due_date: string, payee: {name?: string} | null, qr_payload: string}} Bill
+ * @typedef {{kind: 'none'} | {kind: 'single', digits: number, registry_reading: number} | {kind: 'day_night', digits: number, registry_day: number, registry_night: number}} MeterInfo
+ * @typedef {{period: string, period_name: string, submitted_at: string, registers: {single?: number, day?: number, night?: number}, source: string, source_label: string, status_label: string}} Reading
+ * @typedef {{period: string, period_name: string, zones: Array<{zone: string, zone_label: string, basis: string, consumption: number}>, total_kwh: number, total_charge: number, amount_due: number}} Month
+ */
+
+const NBSP = '\u00a0';
+const MONTHS_GENITIVE = ['января', 'февраля', 'марта', 'апреля', 'мая', 'июня', 'июля', 'августа', 'сентября', 'октября', 'ноября', 'декабря'];
+const MONTHS_SHORT = ['янв', 'фев', 'мар', 'апр', 'май', 'июн', 'июл', 'авг', 'сен', 'окт', 'ноя', 'дек'];
+const ZONE_LABEL = { all: 'Общий', day: 'День', night: 'Ночь' };
+/** The tariff codes of config/retailer.toml ([[tariffs]]) and their names. @type {Record<string, string>} */
+const TARIFFS = { urban: 'Население (городское)', rural: 'Население, проживающее в сельских населённых пунктах' };
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Groups the digits of a whole number by three with no-break spaces. @param {string} digits */
+function group(digits) {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, NBSP);
+}
+
+/**
+ * Integer kopecks → «1 234,56 ₽» (no-break spaces; «−» for a negative amount).
+ * @param {number} kopecks
+ */
+export function money(kopecks) {
+  const negative = kopecks < 0;
+  const text = String(Math.abs(Math.trunc(kopecks))).padStart(3, '0');
+  return `${negative ? '−' : ''}${group(text.slice(0, -2))},${text.slice(-2)}${NBSP}₽`;
+}
+
+/** A whole number of kWh with grouped digits. @param {number} n */
+const kwh = (n) => group(String(n));
+
+/** «2026-03-10» → «10 марта 2026 г.» @param {string} iso */
+function longDate(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
+  if (!m) return iso;
+  return `${Number(m[3])}${NBSP}${MONTHS_GENITIVE[Number(m[2]) - 1]} ${m[1]}${NBSP}г.`;
+}
+
+/** «2026-02-01» → «01.02» @param {string} iso */
+function shortDate(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
+  return m ? `${m[3]}.${m[2]}` : iso;
+}
+
+const moscow = new Intl.DateTimeFormat('ru-RU', { timeZone: 'Europe/Moscow', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+/** A timestamp → «25.11.2026, 17:33» in Moscow time. @param {string} at */
+function moscowTime(at) {
+  const date = new Date(at);
+  return Number.isNaN(date.getTime()) ? at : moscow.format(date);
+}
+
+/** Leaves the page for the login page when the session is gone. @param {{status: number}} result */
+function loggedOut(result) {
+  if (result.status !== 401) return false;
+  toLogin();
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The readings form.
+
+/** @type {MeterInfo} */
+let meter = { kind: 'none' };
+/** @type {Reading[]} */
+let readings = [];
+/** The values waiting for «Да, показания верны». @type {Record<string, string> | null} */
+let pendingConfirm = null;
+
+/** The fields the meter has: [name, label, last reading]. @returns {Array<[string, string, number | null]>} */
+function registers() {
+  const last = readings[0]?.registers;
+  if (meter.kind === 'single') return [['single', 'Текущие показания счетчика', last?.single ?? meter.registry_reading ?? null]];
+  if (meter.kind === 'day_night') {
+    return [
+      ['day', 'Текущие показания счетчика (день)', last?.day ?? meter.registry_day ?? null],
+      ['night', 'Текущие показания счетчика (ночь)', last?.night ?? meter.registry_night ?? null],
+    ];
+  }
+  return [];
+}
+
+/**
+ * The page's own check of a typed reading (the server decides): whole kWh, digits only, no more
+ * digits than the meter has, not below the last reading.
+ * @param {string} typed @param {number} digits @param {number | null} last
+ * @returns {{message: string, below: boolean} | null}
+ */
+export function checkReading(typed, digits, last) {
+  const text = typed.replace(/[\u200b-\u200d\u2060\ufeff]/g, '').trim();
+  if (text === '') return { message: 'Введите текущие показания счётчика.', below: false };
+  if (/^\d*[.,]\d*$/.test(text)) {
+    const whole = text.split(/[.,]/)[0];
+    return { message: `Показания вводятся целыми кВт·ч. Введите только цифры до запятой${whole ? `: ${whole}` : ''}.`, below: false };
+  }
+  if (!/^\d+$/.test(text)) return { message: 'Введите только цифры со счётчика, без пробелов, букв и других знаков.', below: false };
+  const significant = text.replace(/^0+(?=\d)/, '');
+  if (significant.length > digits) {
+    return { message: `У вашего счётчика ${digits} цифр до запятой, а введено ${significant.length}. Цифры после запятой вводить не нужно.`, below: false };
+  }
+  if (last !== null && BigInt(significant) < BigInt(last)) {
+    return { message: `Показания ${significant} меньше последних принятых (${last}). Проверьте показания.`, below: true };
+  }
+  return null;
+}
+
+function renderForm() {
+  const form = /** @type {HTMLFormElement} */ (byId('readings-form'));
+  const box = byId('readings-fields');
+  box.textContent = '';
+  byId('no-meter').hidden = meter.kind !== 'none';
+  form.hidden = meter.kind === 'none';
+  if (meter.kind === 'none') return;
+  const digits = meter.digits;
+  for (const [name, label, last] of registers()) {
+    const field = el(box, 'div', 'field');
+    const labelEl = /** @type {HTMLLabelElement} */ (el(field, 'label', undefined, label));
+    labelEl.htmlFor = name;
+    const hint = el(field, 'p', 'field__hint', `${last === null ? '' : `Последние показания: ${last}. `}Целые кВт·ч, не больше ${digits} цифр — без цифр после запятой.`);
+    hint.id = `${name}-hint`;
+    const input = /** @type {HTMLInputElement} */ (el(field, 'input', 'reading-input'));
+    input.id = name;
+    input.name = name;
+    input.type = 'text';
+    input.inputMode = 'numeric';
+    input.maxLength = digits;
+    input.pattern = '[0-9]*';
+    input.autocomplete = 'off';
+    input.spellcheck = false;
+    input.required = true;
+    input.setAttribute('aria-describedby', hint.id);
+    input.addEventListener('input', () => {
+      hideConfirm();
+      if (input.getAttribute('aria-invalid') === 'true') {
+        const problem = checkReading(input.value, digits, last);
+        if (!problem) setError(input, null);
+      }
+    });
+    input.addEventListener('blur', () => {
+      if (input.value.trim() === '') return;
+      const problem = checkReading(input.value, digits, last);
+      setError(input, problem ? problem.message : null);
+    });
+  }
+}
+
+function hideConfirm() {
+  pendingConfirm = null;
+  byId('readings-confirm').hidden = true;
+}
+
+/** @param {Record<string, string>} values @param {boolean} confirm */
+async function send(values, confirm) {
+  const form = /** @type {HTMLFormElement} */ (byId('readings-form'));
+  const status = byId('readings-status');
+  const result = await post('/api/readings', confirm ? { ...values, confirm: true } : values);
+  if (loggedOut(result)) return;
+  if (result.ok) {
+    hideConfirm();
+    for (const name of Object.keys(values)) {
+      const input = form.elements.namedItem(name);
+      if (input instanceof HTMLInputElement) input.value = '';
+    }
+    await loadReadings();
+    setStatus(byId('readings-status'), 'Показания приняты.', 'ok');
+    return;
+  }
+  const body = result.body;
+  if (body.error === 'confirm') {
+    pendingConfirm = values;
+    const text = byId('readings-confirm-text');
+    text.textContent = Object.values(body.fields ?? {}).join(' ') || body.message;
+    byId('readings-confirm').hidden = false;
+    setStatus(status, body.message, 'info');
+    const yes = byId('readings-confirm-yes');
+    yes.setAttribute('aria-describedby', 'readings-confirm-text');
+    yes.focus();
+    return;
+  }
+  const orphans = showFieldErrors(form, body.fields);
+  setStatus(status, orphans.length ? orphans.join(' ') : statusMessage(body), 'error');
+  focusFirstInvalid(form);
+}
+
+function setUpForm() {
+  const form = /** @type {HTMLFormElement} */ (byId('readings-form'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void once(form, async () => {
+      const status = byId('readings-status');
+      setStatus(status, null);
+      clearErrors(form);
+      hideConfirm();
+      /** @type {Record<string, string>} */
+      const values = {};
+      let blocked = false;
+      for (const [name, , last] of registers()) {
+        const input = form.elements.namedItem(name);
+        if (!(input instanceof HTMLInputElement)) continue;
+        values[name] = input.value.trim();
+        const problem = checkReading(input.value, meter.kind === 'none' ? 0 : meter.digits, last);
+        // Below the last reading goes to the server: its answer names rollover, meter
+        // replacement and the support contacts, which only it knows.
+        if (problem && !problem.below) {
+          setError(input, problem.message);
+          blocked = true;
+        }
+      }
+      if (blocked) {
+        setStatus(status, 'Проверьте показания, отмеченные выше.', 'error');
+        focusFirstInvalid(form);
+        return;
+      }
+      await send(values, false);
+    });
+  });
+  const yes = byId('readings-confirm-yes');
+  yes.addEventListener('click', () => {
+    const values = pendingConfirm;
+    if (!values) return;
+    void once(form, () => send(values, true));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The readings history.
+
+/** @param {Reading['registers']} r */
+function registersText(r) {
+  if (r.single !== undefined) return String(r.single);
+  return `день ${r.day ?? '—'}, ночь ${r.night ?? '—'}`;
+}
+
+function renderHistory() {
+  const table = /** @type {HTMLTableElement} */ (byId('history-table'));
+  const body = table.tBodies[0];
+  body.textContent = '';
+  byId('history-empty').hidden = readings.length > 0;
+  table.hidden = readings.length === 0;
+  for (const r of readings) {
+    const row = el(body, 'tr');
+    const cells = [r.period_name, moscowTime(r.submitted_at), registersText(r.registers), r.source_label, r.status_label];
+    const labels = ['Период', 'Передано', 'Показания', 'Источник', 'Статус'];
+    cells.forEach((text, i) => {
+      const td = el(row, 'td', i === 2 ? 'num' : undefined, text);
+      td.dataset.label = labels[i];
+    });
+  }
+  byId('history').hidden = meter.kind === 'none' && readings.length === 0;
+}
+
+async function loadReadings() {
+  const result = await get('/api/readings');
+  if (loggedOut(result)) return false;
+  if (!result.ok) {
+    setStatus(byId('readings-status'), `Не удалось загрузить показания. ${result.body.message}`, 'error');
+    return false;
+  }
+  meter = result.body.meter;
+  readings = result.body.readings ?? [];
+  // Keep what the person typed when only the history changes.
+  const form = /** @type {HTMLFormElement} */ (byId('readings-form'));
+  /** @type {Record<string, string>} */
+  const typed = {};
+  for (const input of form.querySelectorAll('input')) typed[input.name] = input.value;
+  renderForm();
+  for (const input of form.querySelectorAll('input')) input.value = typed[input.name] ?? '';
+  renderHistory();
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bill.
+
+/** @param {HTMLElement} parent @param {string} term @param {string} value */
+function fact(parent, term, value) {
+  const row = el(parent, 'div');
+  el(row, 'dt', undefined, term);
+  el(row, 'dd', undefined, value);
+}
+
+/** @param {Bill} bill @param {string} periodName */
+function renderBill(bill, periodName) {
+  byId('bill-title').textContent = `Счёт за ${periodName}`;
+  const box = byId('bill-body');
+  box.textContent = '';
+  box.hidden = false;
+  byId('bill-empty').hidden = true;
+
+  const facts = el(box, 'dl', 'facts');
+  fact(facts, 'Лицевой счёт', bill.account);
+  fact(facts, 'Адрес', bill.address);
+  const rate = bill.rate === 'day_night' ? 'по двум зонам суток (день/ночь)' : 'одноставочный';
+  fact(facts, 'Тариф', `${TARIFFS[bill.tariff] ?? bill.tariff}, ${rate}`);
+  if (bill.payee?.name) fact(facts, 'Получатель', bill.payee.name);
+
+  const wrap = el(box, 'div', 'table-wrap');
+  const table = /** @type {HTMLTableElement} */ (el(wrap, 'table', 'table table--stack bill-lines'));
+  el(table, 'caption', undefined, 'Начисления за электроэнергию');
+  const head = el(el(table, 'thead'), 'tr');
+  for (const [i, title] of ['Зона', 'Предыдущие', 'Текущие', 'Расход, кВт·ч', 'Цена', 'Сумма'].entries()) {
+    const th = el(head, 'th', i === 0 ? undefined : 'num', title);
+    th.setAttribute('scope', 'col');
+  }
+  /** A cell with its column's name for the phone layout. @param {HTMLElement} row @param {string} label @param {string} className @param {string} [text] */
+  const cell = (row, label, className, text) => {
+    const td = el(row, 'td', className, text);
+    td.dataset.label = label;
+    return td;
+  };
+  const tbody = el(table, 'tbody');
+  for (const line of bill.lines) {
+    const row = el(tbody, 'tr');
+    const zone = el(row, 'th', undefined, ZONE_LABEL[line.zone] ?? line.zone);
+    zone.setAttribute('scope', 'row');
+    if (line.basis === 'readings') {
+      cell(row, 'Предыдущие', 'num', line.previous === null ? '—' : String(line.previous));
+      cell(row, 'Текущие', 'num', line.current === null ? '—' : String(line.current));
+    } else {
+      const basis = /** @type {HTMLTableCellElement} */ (cell(row, 'Показания', 'num', line.basis === 'norm' ? 'по нормативу' : 'расчёт по среднему'));
+      basis.colSpan = 2;
+    }
+    cell(row, 'Расход, кВт·ч', 'num', kwh(line.consumption));
+    const price = cell(row, 'Цена', 'num');
+    const several = line.segments.length > 1;
+    for (const s of line.segments) {
+      const part = el(price, 'span', 'price', `${money(s.price)}/кВт·ч`);
+      if (several) part.append(` (${shortDate(s.first_day)}–${shortDate(s.last_day)}, ${kwh(s.kwh)} кВт·ч)`);
+    }
+    cell(row, 'Сумма', 'num nowrap', money(line.charge));
+  }
+
+  const totals = el(box, 'table', 'totals');
+  const tb = el(totals, 'tbody');
+  /** @param {string} label @param {string} value @param {string} [className] */
+  const total = (label, value, className) => {
+    const row = el(tb, 'tr', className);
+    const th = el(row, 'th', undefined, label);
+    th.setAttribute('scope', 'row');
+    el(row, 'td', 'num nowrap', value);
+  };
+  total(bill.opening_balance < 0 ? 'Переплата на начало периода' : 'Задолженность на начало периода', money(Math.abs(bill.opening_balance)));
+  total('Начислено', money(bill.total_charge));
+  total('Оплачено', money(bill.payments));
+  total('Итого к оплате', money(bill.amount_due), 'totals__due');
+  el(box, 'p', 'due', `Оплатить до ${longDate(bill.due_date)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consumption by month: an SVG bar chart and the same numbers in a table.
+
+/** @type {Month[]} */
+let months = [];
+
+/** @param {Month} m @param {string} zone */
+const zoneKwh = (m, zone) => m.zones.filter((z) => z.zone === zone).reduce((sum, z) => sum + z.consumption, 0);
+const twoZones = () => months.some((m) => m.zones.some((z) => z.zone === 'day' || z.zone === 'night'));
+
+/** «2026-02» → «фев» (and the year under January and the first bar). @param {string} period @param {boolean} withYear */
+function monthLabel(period, withYear) {
+  const m = /^(\d{4})-(\d{2})/.exec(period);
+  if (!m) return [period];
+  const name = MONTHS_SHORT[Number(m[2]) - 1];
+  return withYear ? [name, m[1]] : [name];
+}
+
+/** A round step for the axis: 1, 2 or 5 × 10ⁿ. @param {number} max */
+function niceStep(max) {
+  const raw = Math.max(1, max) / 4;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  for (const f of [1, 2, 5, 10]) if (f * power >= raw) return f * power;
+  return 10 * power;
+}
+
+/**
+ * @param {Element} parent @param {string} tag @param {Record<string, string | number>} attrs @param {string} [text]
+ * @returns {SVGElement}
+ */
+function svg(parent, tag, attrs, text) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = text;
+  parent.append(node);
+  return /** @type {SVGElement} */ (node);
+}
+
+function renderChart() {
+  const box = byId('usage-chart');
+  box.textContent = '';
+  if (months.length === 0) return;
+  const stacked = twoZones();
+  const width = Math.max(280, Math.min(box.clientWidth || 640, 900));
+  const height = 240;
+  const left = 48;
+  const right = 8;
+  const top = 24;
+  const bottom = 44;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const max = Math.max(...months.map((m) => m.total_kwh), 1);
+  const step = niceStep(max);
+  const axisMax = Math.ceil(max / step) * step;
+  const y = (/** @type {number} */ v) => top + plotH - (v / axisMax) * plotH;
+
+  const summary = months.map((m) => {
+    const parts = stacked ? ` (день ${zoneKwh(m, 'day')}, ночь ${zoneKwh(m, 'night')})` : '';
+    return `${m.period_name}: ${m.total_kwh} кВт·ч${parts}`;
+  });
+  const chart = svg(box, 'svg', {
+    viewBox: `0 0 ${width} ${height}`,
+    width,
+    height,
+    role: 'img',
+    'aria-label': `Потребление по месяцам, кВт·ч. ${summary.join('; ')}.`,
+    class: 'chart__svg',
+  });
+  for (let v = 0; v <= axisMax; v += step) {
+    svg(chart, 'line', { x1: left, x2: width - right, y1: y(v), y2: y(v), class: v === 0 ? 'chart__axis' : 'chart__grid' });
+    svg(chart, 'text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'chart__label' }, String(v));
+  }
+  svg(chart, 'text', { x: 4, y: 12, class: 'chart__label' }, 'кВт·ч');
+  const slot = plotW / 12;
+  const barW = Math.max(8, Math.min(40, slot * 0.6));
+  months.forEach((m, i) => {
+    const cx = left + slot * (i + 0.5) + slot * (12 - months.length);
+    const x = cx - barW / 2;
+    if (stacked) {
+      const day = zoneKwh(m, 'day');
+      const night = zoneKwh(m, 'night');
+      svg(chart, 'rect', { x, y: y(night), width: barW, height: y(0) - y(night), class: 'chart__bar chart__bar--night' });
+      svg(chart, 'rect', { x, y: y(night + day), width: barW, height: y(night) - y(night + day), class: 'chart__bar chart__bar--day' });
+    } else {
+      svg(chart, 'rect', { x, y: y(m.total_kwh), width: barW, height: y(0) - y(m.total_kwh), class: 'chart__bar' });
+    }
+    const withYear = i === 0 || /-01$/.test(m.period);
+    const [name, year] = monthLabel(m.period, withYear);
+    svg(chart, 'text', { x: cx, y: height - bottom + 18, 'text-anchor': 'middle', class: 'chart__label' }, name);
+    if (year) svg(chart, 'text', { x: cx, y: height - bottom + 34, 'text-anchor': 'middle', class: 'chart__label' }, year);
+  });
+  if (stacked) {
+    const legend = el(box, 'p', 'chart__legend');
+    legend.setAttribute('aria-hidden', 'true');
+    el(legend, 'span', 'chart__key chart__key--day');
+    legend.append('День ');
+    el(legend, 'span', 'chart__key chart__key--night');
+    legend.append('Ночь');
+  }
+}
+
+function renderUsage() {
+  byId('usage').hidden = months.length === 0;
+  if (months.length === 0) return;
+  const table = /** @type {HTMLTableElement} */ (byId('usage-table'));
+  const stacked = twoZones();
+  const head = /** @type {HTMLTableSectionElement} */ (table.tHead);
+  head.textContent = '';
+  const hr = el(head, 'tr');
+  for (const [i, title] of (stacked ? ['Месяц', 'День', 'Ночь', 'Всего'] : ['Месяц', 'Всего']).entries()) {
+    el(hr, 'th', i === 0 ? undefined : 'num', title).setAttribute('scope', 'col');
+  }
+  const body = table.tBodies[0];
+  body.textContent = '';
+  for (const m of months) {
+    const row = el(body, 'tr');
+    el(row, 'th', undefined, m.period_name).setAttribute('scope', 'row');
+    if (stacked) {
+      el(row, 'td', 'num', kwh(zoneKwh(m, 'day')));
+      el(row, 'td', 'num', kwh(zoneKwh(m, 'night')));
+    }
+    el(row, 'td', 'num', kwh(m.total_kwh));
+  }
+  renderChart();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function start() {
+  const load = byId('bill-load');
+  const me = await initSession({ required: true });
+  if (me === null) return;
+  const [bill, , history] = await Promise.all([get('/api/bill'), loadReadings(), get('/api/bills')]);
+  if (loggedOut(bill) || loggedOut(history)) return;
+  if (!bill.ok) {
+    setStatus(load, `Не удалось загрузить счёт. ${bill.body.message}`, 'error');
+    return;
+  }
+  if (bill.body.bill) {
+    renderBill(bill.body.bill, bill.body.period_name);
+  } else {
+    const empty = byId('bill-empty');
+    empty.textContent = bill.body.message;
+    empty.hidden = false;
+  }
+  months = history.ok ? (history.body.months ?? []).slice(-12) : [];
+  setStatus(load, null);
+  byId('bill-page').hidden = false;
+  renderUsage();
+  let lastWidth = byId('usage-chart').clientWidth;
+  window.addEventListener('resize', () => {
+    const w = byId('usage-chart').clientWidth;
+    if (w !== lastWidth) {
+      lastWidth = w;
+      renderChart();
+    }
+  });
+}
+
+setUpForm();
+void start();
