@@ -76,6 +76,7 @@ pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         web: web_dir(),
     });
     tokio::spawn(sweep_expired(server.store.clone()));
+    tokio::spawn(post_bills_on_schedule(server.app.clone()));
     println!(
         "Svet is running at {base_url}/ (data in {}, mail at {base_url}/dev/mail)",
         crate::context::data_dir().display()
@@ -139,6 +140,58 @@ async fn seed_demo(app: &App) -> anyhow::Result<()> {
     }
     tracing::info!(accounts = summary.rows, "demo registry seeded");
     Ok(())
+}
+
+/// B2 on the local server's own clock: from 03:00 on the 5th (company time) the previous
+/// month's bills are posted, once; a marker records a finished run, so later checks cost one
+/// read. Generation is idempotent, so a run cut short by a restart is finished by the next.
+async fn post_bills_on_schedule(app: App) {
+    let tariffs = match svet_domain::billing::Tariffs::from_env() {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "bills will not be posted: the tariffs do not load");
+            return;
+        }
+    };
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        let now = app.clock.now().to_zoned(app.config.time_zone());
+        if now.day() < 5 || (now.day() == 5 && now.hour() < 3) {
+            continue;
+        }
+        let period = svet_domain::billing::Period::of(now.date()).prev();
+        let marker = Key::new("META", format!("BILLS_POSTED#{period}"));
+        match app.store.get(&marker).await {
+            Ok(Some(_)) => continue,
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot check whether bills were posted");
+                continue;
+            }
+        }
+        let generation = svet_domain::bills::Generation {
+            store: app.store.as_ref(),
+            clock: app.clock.as_ref(),
+            config: &app.config,
+            tariffs: &tariffs,
+        };
+        let result = generation
+            .run(period, 0, 1, &mut |e| tracing::error!(error = %e, "a bill was not posted"), &mut |_| {})
+            .await;
+        match result {
+            Ok(summary) => {
+                tracing::info!(%period, accounts = summary.accounts, posted = summary.generated, failed = summary.failed, "bills posted");
+                if summary.failed == 0
+                    && let Ok(item) = Item::from_serde(marker, &summary)
+                    && let Err(e) = app.store.put(item, Condition::None).await
+                {
+                    tracing::warn!(error = %e, "cannot record the bill run");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "posting bills failed; retried in 10 minutes"),
+        }
+    }
 }
 
 /// Expired sessions and tokens are already invisible; this reclaims their space hourly.

@@ -11,7 +11,7 @@ use std::time::Duration;
 use svet_domain::documents::{DocKey, Document, Documents};
 use svet_domain::mail::{Mail, Mailer};
 use svet_domain::registry::registry_key;
-use svet_domain::{AccountNumber, RandomIds, Store, SystemClock};
+use svet_domain::{AccountNumber, Key, RandomIds, Store, SystemClock};
 
 const SVET: &str = env!("CARGO_BIN_EXE_svet");
 
@@ -118,6 +118,21 @@ async fn the_local_server_serves_the_portal_and_operators_work_beside_it() {
         let key = registry_key(&AccountNumber::parse(account).unwrap());
         assert!(store.get(&key).await.unwrap().is_some(), "demo account {account}");
     }
+
+    // The server's own clock posts last month's bills from 03:00 on the 5th (Moscow time).
+    let now = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::get("Europe/Moscow").unwrap());
+    let due = now.day() > 5 || (now.day() == 5 && now.hour() >= 3);
+    let last_month = now.date().first_of_month().yesterday().unwrap();
+    let bill = Key::new("ACCOUNT#180211111", format!("BILL#{}", last_month.strftime("%Y-%m")));
+    let mut posted = false;
+    for _ in 0..50 {
+        posted = store.get(&bill).await.unwrap().is_some();
+        if posted || !due {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(posted, due, "last month's bill is posted by the server's clock exactly when it is due");
 
     // A document link from the folder adapter opens through the server; a forged one does not.
     let docs = svet_embedded::FolderDocuments::open(

@@ -81,8 +81,8 @@ impl Generation<'_> {
         period: Period,
         segment: u32,
         segments: u32,
-        failed: &mut dyn FnMut(&GenerateError),
-        progress: &mut dyn FnMut(&Summary),
+        failed: &mut (dyn FnMut(&GenerateError) + Send),
+        progress: &mut (dyn FnMut(&Summary) + Send),
     ) -> Result<Summary, StoreError> {
         let mut scan = Scan { segment, segments, ..Scan::all("ACCOUNT#", Some("REGISTRY")) };
         let mut summary = Summary::default();
