@@ -43,7 +43,8 @@ export async function startServer({ timeoutMs = 30_000 } = {}) {
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'svet-browser-'));
   const child = spawn(bin, ['serve', '--port', '0'], {
-    env: { ...process.env, SVET_DATA_DIR: dataDir, SVET_WEB_DIR: WEB_DIR, NO_COLOR: '1' },
+    // Bills are posted by the tests (svet generate-bills), not by the server's own clock.
+    env: { ...process.env, SVET_DATA_DIR: dataDir, SVET_WEB_DIR: WEB_DIR, NO_COLOR: '1', SVET_AUTO_BILLS: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // A test process that dies without its after() hook must not leave the server behind.

@@ -24,6 +24,8 @@ Environment:
   SVET_PORT       port of the local server (default 8080)
   SVET_WEB_DIR    the static front end (default: the repository's web/)
   SVET_CONFIG     a retailer configuration file (default: the embedded config/retailer.toml)
+  SVET_TARIFFS    a tariff file (default: the embedded config/tariffs.toml)
+  SVET_AUTO_BILLS 0: do not post last month's bills on the 5th by the server's clock
   RUST_LOG        log level (default info)
 ";
 

@@ -76,7 +76,10 @@ pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         web: web_dir(),
     });
     tokio::spawn(sweep_expired(server.store.clone()));
-    tokio::spawn(post_bills_on_schedule(server.app.clone()));
+    // SVET_AUTO_BILLS=0 leaves posting to `svet generate-bills` (an operator's cron, tests).
+    if std::env::var("SVET_AUTO_BILLS").map(|v| v != "0").unwrap_or(true) {
+        tokio::spawn(post_bills_on_schedule(server.app.clone()));
+    }
     println!(
         "Svet is running at {base_url}/ (data in {}, mail at {base_url}/dev/mail)",
         crate::context::data_dir().display()
