@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { REPO, SCREENSHOTS, callApi, formatViolations, launchBrowser, outboxFiles, runAxe, startServer, waitForLink } from './harness.mjs';
+import { REPO, SCREENSHOTS, callApi, formatViolations, launchBrowser, outboxFiles, runAxe, startServer, waitForLink, eventually } from './harness.mjs';
 
 const TIMEOUT = 90_000;
 
@@ -126,21 +126,6 @@ async function logInToBill(ctx, who) {
   return { page, errors };
 }
 
-/**
- * Polls `read` until `check` holds, then fails with the last value.
- * @template T
- * @param {() => Promise<T>} read @param {(value: T) => boolean} check @param {string} what
- */
-async function eventually(read, check, what, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!check(value)) {
-    if (Date.now() > deadline) assert.fail(`${what}; last seen: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-    value = await read();
-  }
-  return value;
-}
 
 /** @param {import('playwright-core').Locator} locator @param {string} part */
 const textContains = (locator, part) =>

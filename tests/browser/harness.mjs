@@ -8,6 +8,7 @@
 // Every failure to start something throws with a message that says what to do: tests must
 // fail loudly, never skip.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -345,4 +346,21 @@ export async function callApi(baseUrl, method, path, body, cookie) {
     parsed = text;
   }
   return { status: reply.status, body: parsed, setCookie: reply.headers.get('set-cookie') };
+}
+
+/**
+ * Polls `read` until `check` holds, then fails with the last value seen.
+ * @template T
+ * @param {() => Promise<T>} read @param {(value: T) => boolean} check @param {string} what
+ */
+export async function eventually(read, check, what, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  /** @type {T} */
+  let value = await read();
+  while (!check(value)) {
+    if (Date.now() > deadline) assert.fail(`${what}; last seen: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    value = await read();
+  }
+  return value;
 }

@@ -15,7 +15,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { callApi, formatViolations, launchBrowser, outboxFiles, runAxe, startServer, waitForLink } from './harness.mjs';
+import { callApi, formatViolations, launchBrowser, outboxFiles, runAxe, startServer, waitForLink, eventually } from './harness.mjs';
 
 const TIMEOUT = 60_000;
 
@@ -66,22 +66,6 @@ async function open(ctx, path) {
   return { page, errors };
 }
 
-/**
- * Polls `read` until `check` holds (5 s), then fails with the last value.
- * @template T
- * @param {() => Promise<T>} read @param {(value: T) => boolean} check @param {string} what
- */
-async function eventually(read, check, what, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  /** @type {T} */
-  let value = await read();
-  while (!check(value)) {
-    if (Date.now() > deadline) assert.fail(`${what}; last seen: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-    value = await read();
-  }
-  return value;
-}
 
 /** Waits until the element's text contains `part`. @param {import('playwright-core').Locator} locator @param {string} part */
 const textContains = (locator, part) =>
