@@ -1,6 +1,6 @@
 //! What every Lambda binary shares: the AWS composition root ([`aws_app`]) and the runner for
 //! an HTTP route ([`serve`]). A binary in `src/bin/` is a few lines that pick a route (or a
-//! job) and call into here.
+//! job: [`registry_import`], [`bills`]) and call into here.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use svet_api::{App, Route, dispatch};
 use svet_aws::{DynamoStore, S3Documents, SesMailer};
 use svet_domain::{Config, RandomIds, SystemClock};
 
+pub mod bills;
 pub mod registry_import;
 
 /// Required environment variables, set by template.yaml.

@@ -207,3 +207,21 @@ macro_rules! on_both_stores {
     };
 }
 pub(crate) use on_both_stores;
+
+/// moto's whole state (`/moto-api/data.json`), where SES keeps the messages it was sent. moto
+/// sometimes answers 500 while another test writes to its DynamoDB at the same moment (it
+/// serialises every service at once); a few retries ride that out, and a lasting failure
+/// still fails the test.
+pub async fn moto_data() -> serde_json::Value {
+    let url = format!("{}/moto-api/data.json", moto_endpoint());
+    let mut last = String::new();
+    for attempt in 0..8u64 {
+        match reqwest::get(&url).await {
+            Ok(r) if r.status().is_success() => return r.json().await.expect("moto's data.json is JSON"),
+            Ok(r) => last = format!("HTTP {}", r.status()),
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100 * (attempt + 1))).await;
+    }
+    panic!("moto's {url} kept failing: {last}");
+}

@@ -7,7 +7,7 @@ use mail_parser::{MessageParser, MimeHeaders};
 use svet_domain::SequentialIds;
 use svet_domain::mail::{Attachment, Mail, MailError, Mailer};
 
-use crate::helpers::{clock, moto_endpoint, sdk, unique};
+use crate::helpers::{clock, sdk, unique};
 
 const FROM: &str = "Личный кабинет <no-reply@svet.example>";
 
@@ -71,8 +71,7 @@ async fn ses_mail() {
     let id = mailer.send(&bill_mail(&token)).await.unwrap();
     assert!(!id.is_empty(), "SES gives a message id");
 
-    let data: serde_json::Value =
-        reqwest::get(format!("{}/moto-api/data.json", moto_endpoint())).await.unwrap().json().await.unwrap();
+    let data = crate::helpers::moto_data().await;
     let raw = data["ses"]["RawMessage"]
         .as_array()
         .expect("moto lists raw messages")

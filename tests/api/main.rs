@@ -3,6 +3,7 @@
 //! the test command starts and names in `AWS_ENDPOINT_URL`), the registry import on both, the
 //! handlers, and the route table against template.yaml.
 
+mod bill_fanout;
 mod bills;
 mod documents_contract;
 mod handlers;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use http::Method;
 use jiff::SignedDuration;
-use mail_parser::MessageParser;
+use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::Value;
 use svet_api::hasher::Argon2Hasher;
 use svet_api::session::{ClientIp, SessionKey};
@@ -14,7 +14,7 @@ use svet_api::{App, find, routes::ROUTES};
 use svet_domain::registry::{self, ImportOptions, Quiet};
 use svet_domain::{FixedClock, SequentialIds};
 
-use crate::helpers::{clock, config, create_table, moto_endpoint, sdk};
+use crate::helpers::{clock, config, create_table, sdk};
 
 pub const ORIGIN: &str = "http://127.0.0.1:8080";
 pub const KEY: &[u8] = b"test session key, thirty-two bytes or more";
@@ -29,6 +29,15 @@ pub struct Portal {
     pub backend: &'static str,
     outbox: Option<tempfile::TempDir>,
     _data: Option<tempfile::TempDir>,
+}
+
+/// A mail as received.
+#[derive(Debug)]
+pub struct Received {
+    pub subject: String,
+    pub text: String,
+    /// (file name, content type, bytes).
+    pub attachments: Vec<(String, String, Vec<u8>)>,
 }
 
 /// A response as the browser sees it.
@@ -171,6 +180,11 @@ impl Portal {
 
     /// Every mail sent to `to`, oldest first, as (subject, text).
     pub async fn mails_to(&self, to: &str) -> Vec<(String, String)> {
+        self.messages_to(to).await.into_iter().map(|m| (m.subject, m.text)).collect()
+    }
+
+    /// Every mail sent to `to`, oldest first, with its attachments.
+    pub async fn messages_to(&self, to: &str) -> Vec<Received> {
         let raws: Vec<Vec<u8>> = match &self.outbox {
             Some(dir) => {
                 let mut files: Vec<_> =
@@ -179,12 +193,7 @@ impl Portal {
                 files.iter().map(|f| std::fs::read(f).unwrap()).collect()
             }
             None => {
-                let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto_endpoint()))
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
+                let data = crate::helpers::moto_data().await;
                 data["ses"]["RawMessage"]
                     .as_array()
                     .cloned()
@@ -197,11 +206,21 @@ impl Portal {
         raws.iter()
             .filter_map(|raw| MessageParser::default().parse(raw))
             .filter(|m| m.to().and_then(|a| a.first()).and_then(|a| a.address()) == Some(to))
-            .map(|m| {
-                (
-                    m.subject().unwrap_or("").to_owned(),
-                    m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
-                )
+            .map(|m| Received {
+                subject: m.subject().unwrap_or("").to_owned(),
+                text: m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+                attachments: m
+                    .attachments()
+                    .map(|a| {
+                        (
+                            a.attachment_name().unwrap_or("").to_owned(),
+                            a.content_type()
+                                .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("")))
+                                .unwrap_or_default(),
+                            a.contents().to_vec(),
+                        )
+                    })
+                    .collect(),
             })
             .collect()
     }

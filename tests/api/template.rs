@@ -1,7 +1,9 @@
 //! template.yaml held against the code. The route table ([`ROUTES`]) is the one list of
 //! endpoints: the local server mounts it and each Lambda binary picks its route from it, so
 //! the template must declare exactly those routes, one function per binary in
-//! functions/src/bin/, and nothing else.
+//! functions/src/bin/, and nothing else. The binaries that serve no route are jobs ([`JOBS`]),
+//! each started by exactly one event of its kind; the monthly bill run's schedule, queue and
+//! dead-letter queue are checked as the code relies on them.
 //!
 //! The rest checks what the static tools miss. cfn-lint 1.58 and `sam validate --lint` do not
 //! run the SAM translator: they check an `AWS::Serverless::Function` against its own schema
@@ -20,6 +22,10 @@ const TEMPLATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
 const BINS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../functions/src/bin");
 
 const FUNCTION: &str = "AWS::Serverless::Function";
+
+/// The binaries that serve no HTTP route, with the one event type that starts each.
+const JOBS: &[(&str, &str)] =
+    &[("registry-import", "S3"), ("bills-plan", "ScheduleV2"), ("bills-work", "SQS")];
 
 /// Parameters that CloudFormation defines in every stack.
 const PSEUDO_PARAMETERS: &[&str] = &[
@@ -317,7 +323,198 @@ fn function_policies_grant_named_actions_only() {
     }
 }
 
+#[test]
+fn every_function_serves_routes_or_is_a_job_with_its_one_trigger() {
+    let t = template();
+    for (bin, _) in JOBS {
+        assert!(
+            !ROUTES.iter().any(|r| r.function == *bin),
+            "{bin} is listed as a job but serves a route in ROUTES"
+        );
+    }
+    for (id, resource) in resources_of_type(t, FUNCTION) {
+        let bin = binary(resource).unwrap_or_default();
+        let events = entries(&resource["Properties"]["Events"]);
+        match JOBS.iter().find(|(job, _)| *job == bin) {
+            Some((_, kind)) => {
+                let kinds: Vec<&str> = events.iter().filter_map(|(_, e)| text(&e["Type"])).collect();
+                assert_eq!(kinds, [*kind], "{id} ({bin}) must be started by exactly one {kind} event");
+            }
+            None => {
+                assert!(
+                    ROUTES.iter().any(|r| r.function == bin),
+                    "{id} ({bin}) serves no route in ROUTES and is not a job in JOBS: nothing would call it"
+                );
+                assert!(
+                    events.iter().all(|(_, e)| text(&e["Type"]) == Some("HttpApi")),
+                    "{id}: a route's function has only HttpApi events"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_bill_run_is_scheduled_monthly_in_the_company_time_zone() {
+    let t = template();
+    let plan = resource(t, "BillsPlanFunction").expect("a BillsPlanFunction");
+    assert_eq!(binary(plan), Some("bills-plan"));
+    let events = entries(&plan["Properties"]["Events"]);
+    let [(_, event)] = events.as_slice() else { panic!("BillsPlanFunction: one schedule, no other event") };
+    assert_eq!(text(&event["Type"]), Some("ScheduleV2"), "an EventBridge Scheduler schedule");
+    let props = &event["Properties"];
+    assert_eq!(text(&props["ScheduleExpression"]), Some("cron(0 3 5 * ? *)"), "the 5th, 03:00");
+    let zone = ref_target(&props["ScheduleExpressionTimezone"]).expect("the time zone is a parameter");
+    let config = svet_domain::Config::parse(svet_domain::config::DEFAULT_TOML).unwrap();
+    assert_eq!(
+        text(&t["Parameters"][zone]["Default"]),
+        Some(config.company.time_zone.as_str()),
+        "the schedule's default time zone is the configuration's, which decides the billed month"
+    );
+    let input: serde_json::Value =
+        serde_json::from_str(text(&props["Input"]).expect("an Input")).expect("the Input is JSON");
+    assert_eq!(
+        input["scheduled_time"], "<aws.scheduler.scheduled-time>",
+        "the planner bills the month before the scheduled time (svet_functions::bills::period_for)"
+    );
+    let env = &plan["Properties"]["Environment"]["Variables"];
+    assert_eq!(ref_target(&env["BILL_QUEUE_URL"]), Some("BillQueue"), "the planner sends to BillQueue");
+    let segments = ref_target(&env["BILL_SEGMENTS"]).expect("BILL_SEGMENTS from a parameter");
+    let param = &t["Parameters"][segments];
+    assert_eq!(param["Default"].as_u64(), Some(u64::from(svet_functions::bills::DEFAULT_SEGMENTS)));
+    assert_eq!(param["MaxValue"].as_u64(), Some(u64::from(svet_functions::bills::MAX_SEGMENTS)));
+    assert_eq!(param["MinValue"].as_u64(), Some(1));
+    assert_eq!(
+        granted(plan),
+        [("sqs:SendMessage".to_owned(), "BillQueue.Arn".to_owned())],
+        "the planner may only send to BillQueue"
+    );
+}
+
+#[test]
+fn the_bill_queue_feeds_one_segment_per_worker_and_dead_letters_failures() {
+    let t = template();
+    let work = resource(t, "BillsWorkFunction").expect("a BillsWorkFunction");
+    assert_eq!(binary(work), Some("bills-work"));
+    let timeout = work["Properties"]["Timeout"].as_u64().expect("the worker sets its Timeout");
+    assert!((300..=900).contains(&timeout), "a segment needs minutes; Lambda allows 900 s: {timeout}");
+    let events = entries(&work["Properties"]["Events"]);
+    let [(_, event)] = events.as_slice() else { panic!("BillsWorkFunction: one SQS event, no other") };
+    let props = &event["Properties"];
+    assert_eq!(text(&event["Type"]), Some("SQS"));
+    assert_eq!(getatt_target(&props["Queue"]).as_deref(), Some("BillQueue.Arn"));
+    assert_eq!(props["BatchSize"].as_u64(), Some(1), "one segment per invocation");
+    assert_eq!(
+        texts(&props["FunctionResponseTypes"]),
+        ["ReportBatchItemFailures"],
+        "handle_work reports failed messages one by one"
+    );
+    assert!(
+        !props["ScalingConfig"]["MaximumConcurrency"].is_null(),
+        "MaximumConcurrency caps the run's DynamoDB, S3 and SES rates"
+    );
+    let grants = granted(work);
+    for action in ["dynamodb:Scan", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"] {
+        assert!(grants.contains(&(action.to_owned(), "DataTable.Arn".to_owned())), "worker: {action}");
+    }
+    for (action, resource) in &grants {
+        if action.starts_with("s3:") {
+            assert!(
+                resource.ends_with("-documents/bills/*"),
+                "worker: {action} only under bills/: {resource}"
+            );
+        }
+    }
+
+    let queue = &resource(t, "BillQueue").expect("a BillQueue")["Properties"];
+    assert_eq!(text(&resource(t, "BillQueue").unwrap()["Type"]), Some("AWS::SQS::Queue"));
+    let visibility = queue["VisibilityTimeout"].as_u64().expect("a VisibilityTimeout");
+    assert!(
+        visibility >= 6 * timeout,
+        "BillQueue: VisibilityTimeout {visibility} s is under six times the worker's {timeout} s (AWS's guidance)"
+    );
+    let redrive = &queue["RedrivePolicy"];
+    assert_eq!(getatt_target(&redrive["deadLetterTargetArn"]).as_deref(), Some("BillDeadLetterQueue.Arn"));
+    let receives = redrive["maxReceiveCount"].as_u64().expect("a maxReceiveCount");
+    assert!((3..=10).contains(&receives), "maxReceiveCount {receives}: a few retries, then the DLQ");
+    let retention = queue["MessageRetentionPeriod"].as_u64().unwrap_or(345_600);
+    assert!(
+        retention > receives * visibility,
+        "BillQueue keeps messages {retention} s, less than {receives} deliveries {visibility} s apart"
+    );
+
+    let dlq = &resource(t, "BillDeadLetterQueue").expect("a BillDeadLetterQueue")["Properties"];
+    assert_eq!(dlq["MessageRetentionPeriod"].as_u64(), Some(14 * 86_400), "the DLQ keeps messages 14 days");
+
+    let alarms = resources_of_type(t, "AWS::CloudWatch::Alarm");
+    let dlq_alarm = alarms.iter().find(|(_, a)| {
+        let p = &a["Properties"];
+        text(&p["MetricName"]) == Some("ApproximateNumberOfMessagesVisible")
+            && items(&p["Dimensions"])
+                .iter()
+                .any(|d| getatt_target(&d["Value"]).as_deref() == Some("BillDeadLetterQueue.QueueName"))
+    });
+    let Some((id, alarm)) = dlq_alarm else { panic!("no alarm on BillDeadLetterQueue's depth") };
+    let p = &alarm["Properties"];
+    assert_eq!(
+        (text(&p["ComparisonOperator"]), p["Threshold"].as_u64()),
+        (Some("GreaterThanThreshold"), Some(0)),
+        "{id}: fires on the first message in the DLQ"
+    );
+}
+
+#[test]
+fn queues_are_encrypted() {
+    let queues = resources_of_type(template(), "AWS::SQS::Queue");
+    assert!(!queues.is_empty(), "the bill run has its queues");
+    for (id, queue) in queues {
+        let p = &queue["Properties"];
+        assert!(
+            is_true(&p["SqsManagedSseEnabled"]) || !p["KmsMasterKeyId"].is_null(),
+            "{id}: server-side encryption (SqsManagedSseEnabled or KmsMasterKeyId)"
+        );
+    }
+}
+
 // --- helpers --------------------------------------------------------------------------------
+
+/// A function's policy statements as (action, resource) pairs, the resource as `X.Arn` for a
+/// GetAtt, the template text for a Sub.
+fn granted(function: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for policy in items(&function["Properties"]["Policies"]) {
+        for statement in items(&policy["Statement"]) {
+            for action in texts(&statement["Action"]) {
+                for resource in items(&statement["Resource"]) {
+                    let resource = getatt_target(resource)
+                        .or_else(|| match resource {
+                            Value::Tagged(tagged) if tagged.tag == "Sub" => {
+                                text(&tagged.value).map(str::to_owned)
+                            }
+                            other => text(other).map(str::to_owned),
+                        })
+                        .unwrap_or_default();
+                    out.push((action.to_owned(), resource));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `X.Attr` in `!GetAtt X.Attr`, `!GetAtt [X, Attr]` or `{"Fn::GetAtt": [X, Attr]}`.
+fn getatt_target(v: &Value) -> Option<String> {
+    let arg = match v {
+        Value::Tagged(tagged) if tagged.tag == "GetAtt" => &tagged.value,
+        Value::Mapping(m) if m.len() == 1 => m.get("Fn::GetAtt")?,
+        _ => return None,
+    };
+    match arg {
+        Value::String(s) => Some(s.clone()),
+        Value::Sequence(seq) => Some(format!("{}.{}", text(seq.first()?)?, text(seq.get(1)?)?)),
+        _ => None,
+    }
+}
 
 /// `registry-import` → `RegistryImportFunction`: the logical id of the binary's function.
 fn function_id(binary: &str) -> String {

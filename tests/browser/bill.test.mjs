@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { REPO, SCREENSHOTS, callApi, formatViolations, launchBrowser, outboxFiles, runAxe, startServer, waitForLink, eventually } from './harness.mjs';
+import { REPO, SCREENSHOTS, callApi, formatViolations, launchBrowser, outboxFiles, readOutbox, runAxe, startServer, waitForLink, eventually } from './harness.mjs';
 
 const TIMEOUT = 90_000;
 
@@ -251,6 +251,30 @@ describe('«Счёт» with a single-rate meter (180211111)', () => {
       assert.match(plain((await page.locator('.due').textContent()) ?? ''), /^Оплатить до \d{1,2} [а-я]+ \d{4} г\.$/);
       const api = await page.evaluate(async () => (await fetch('/api/bill')).json());
       assert.equal(plain(api.amount_due_text), rub(due), 'the page and the server agree on the amount');
+
+      // The bill's PDF and PNG open in a new tab from the buttons.
+      for (const [format, type, magic] of [['PDF', 'application/pdf', '%PDF-'], ['PNG', 'image/png', '\x89PNG\r\n']]) {
+        const button = page.getByRole('link', { name: `Открыть счёт (${format})`, exact: true });
+        assert.equal(await button.getAttribute('target'), '_blank', format);
+        const response = await page.request.get((await button.getAttribute('href')) ?? '');
+        assert.equal(response.status(), 200, format);
+        assert.equal(response.headers()['content-type'], type, format);
+        const body = await response.body();
+        assert.equal(body.subarray(0, magic.length).toString('latin1'), magic, format);
+        if (format === 'PNG') assert.deepEqual([body.readUInt32BE(16), body.readUInt32BE(20)], [1240, 1754], 'A4 at 150 dpi');
+      }
+      // The PNG opens in a new tab and Chromium draws it.
+      const [tab] = await Promise.all([page.waitForEvent('popup'), page.getByRole('link', { name: 'Открыть счёт (PNG)' }).click()]);
+      await tab.waitForLoadState();
+      assert.equal(await tab.evaluate(() => document.images[0]?.naturalWidth), 1240);
+      await tab.close();
+      assert.equal(await page.locator('#bill-print').textContent(), 'Распечатать');
+
+      // Notices are on by default: a short mail with a link, no attachment.
+      const notice = readOutbox(server.dataDir).filter((m) => m.to === SINGLE.email && m.subject.startsWith('Выставлен счёт'));
+      assert.equal(notice.length, 1, 'one notice');
+      assert.match(plain(notice[0].text), new RegExp(`К оплате: ${rub(due).replace(' ₽', '')} ₽ до`));
+      assert.match(notice[0].text, /\/bill\.html/);
 
       // The chart: one bar, and the same month in the table.
       assert.equal(await page.locator('#usage-chart svg rect.chart__bar').count(), 1);

@@ -16,15 +16,15 @@ import { initSession, toLogin } from './session.js';
  * @typedef {{period: string, account: string, address: string, tariff: string, rate: string, meter: string, digits: number, lines: Line[], opening_balance: number, total_charge: number, payments: number, closing_balance: number, amount_due: number, due_date: string, payee: {name?: string} | null, qr_payload: string}} Bill
  * @typedef {{kind: 'none'} | {kind: 'single', digits: number, registry_reading: number} | {kind: 'day_night', digits: number, registry_day: number, registry_night: number}} MeterInfo
  * @typedef {{period: string, period_name: string, submitted_at: string, registers: {single?: number, day?: number, night?: number}, source: string, source_label: string, status_label: string}} Reading
- * @typedef {{period: string, period_name: string, zones: Array<{zone: string, zone_label: string, basis: string, consumption: number}>, total_kwh: number, total_charge: number, amount_due: number}} Month
+ * @typedef {{url: string, file_name: string}} DocLink
+ * @typedef {{pdf: DocLink, png: DocLink} | null} Docs
+ * @typedef {{period: string, period_name: string, zones: Array<{zone: string, zone_label: string, basis: string, consumption: number}>, total_kwh: number, total_charge: number, amount_due: number, documents: Docs}} Month
  */
 
 const NBSP = '\u00a0';
 const MONTHS_GENITIVE = ['января', 'февраля', 'марта', 'апреля', 'мая', 'июня', 'июля', 'августа', 'сентября', 'октября', 'ноября', 'декабря'];
 const MONTHS_SHORT = ['янв', 'фев', 'мар', 'апр', 'май', 'июн', 'июл', 'авг', 'сен', 'окт', 'ноя', 'дек'];
 const ZONE_LABEL = { all: 'Общий', day: 'День', night: 'Ночь' };
-/** The tariff codes of config/retailer.toml ([[tariffs]]) and their names. @type {Record<string, string>} */
-const TARIFFS = { urban: 'Население (городское)', rural: 'Население, проживающее в сельских населённых пунктах' };
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** Groups the digits of a whole number by three with no-break spaces. @param {string} digits */
@@ -294,8 +294,26 @@ function fact(parent, term, value) {
   el(row, 'dd', undefined, value);
 }
 
-/** @param {Bill} bill @param {string} periodName */
-function renderBill(bill, periodName) {
+/**
+ * Links that open the bill's PDF and PNG in a new tab (the links expire in minutes: the page
+ * asks for fresh ones on every load).
+ * @param {HTMLElement} parent @param {Docs} docs @param {string} periodName @param {boolean} buttons
+ */
+function docLinks(parent, docs, periodName, buttons) {
+  for (const [format, label] of /** @type {const} */ ([['pdf', 'PDF'], ['png', 'PNG']])) {
+    const link = /** @type {HTMLAnchorElement} */ (el(parent, 'a', buttons ? 'button button--secondary' : undefined));
+    link.href = docs ? docs[format].url : '#';
+    link.target = '_blank';
+    link.rel = 'noopener';
+    link.textContent = buttons ? `Открыть счёт (${label})` : label;
+    // In the archive the visible «PDF» alone would not say which month.
+    if (!buttons) link.setAttribute('aria-label', `${label}: счёт за ${periodName}`);
+    link.dataset.format = format;
+  }
+}
+
+/** @param {Bill} bill @param {string} periodName @param {Docs} docs @param {string} tariffName */
+function renderBill(bill, periodName, docs, tariffName) {
   byId('bill-title').textContent = `Счёт за ${periodName}`;
   const box = byId('bill-body');
   box.textContent = '';
@@ -306,7 +324,7 @@ function renderBill(bill, periodName) {
   fact(facts, 'Лицевой счёт', bill.account);
   fact(facts, 'Адрес', bill.address);
   const rate = bill.rate === 'day_night' ? 'по двум зонам суток (день/ночь)' : 'одноставочный';
-  fact(facts, 'Тариф', `${TARIFFS[bill.tariff] ?? bill.tariff}, ${rate}`);
+  fact(facts, 'Тариф', `${tariffName}, ${rate}`);
   if (bill.payee?.name) fact(facts, 'Получатель', bill.payee.name);
 
   const wrap = el(box, 'div', 'table-wrap');
@@ -359,6 +377,38 @@ function renderBill(bill, periodName) {
   total('Оплачено', money(bill.payments));
   total('Итого к оплате', money(bill.amount_due), 'totals__due');
   el(box, 'p', 'due', `Оплатить до ${longDate(bill.due_date)}`);
+
+  const actions = el(box, 'div', 'actions no-print');
+  actions.id = 'bill-documents';
+  if (docs) {
+    docLinks(actions, docs, periodName, true);
+    const print = /** @type {HTMLButtonElement} */ (el(actions, 'button', 'button button--quiet', 'Распечатать'));
+    print.type = 'button';
+    print.id = 'bill-print';
+    print.addEventListener('click', () => window.print());
+  } else {
+    el(actions, 'p', 'notice', 'Документ счёта (PDF и PNG) готовится. Обновите страницу через несколько минут.');
+  }
+}
+
+/** Earlier bills with their documents, newest first. */
+function renderArchive() {
+  const earlier = months.slice(0, -1).filter((m) => m.documents).reverse();
+  const section = byId('archive');
+  section.hidden = earlier.length === 0;
+  const tbody = /** @type {HTMLElement} */ (byId('archive-table').querySelector('tbody'));
+  tbody.textContent = '';
+  for (const m of earlier) {
+    const row = el(tbody, 'tr');
+    el(row, 'th', undefined, m.period_name).setAttribute('scope', 'row');
+    const charged = el(row, 'td', 'num nowrap', money(m.total_charge));
+    charged.dataset.label = 'Начислено';
+    const due = el(row, 'td', 'num nowrap', money(m.amount_due));
+    due.dataset.label = 'К оплате';
+    const links = el(row, 'td', 'doc-links');
+    links.dataset.label = 'Счёт';
+    docLinks(links, m.documents, m.period_name, false);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -500,7 +550,7 @@ async function start() {
     return;
   }
   if (bill.body.bill) {
-    renderBill(bill.body.bill, bill.body.period_name);
+    renderBill(bill.body.bill, bill.body.period_name, bill.body.documents ?? null, bill.body.tariff_name ?? bill.body.bill.tariff);
   } else {
     const empty = byId('bill-empty');
     empty.textContent = bill.body.message;
@@ -510,6 +560,7 @@ async function start() {
   setStatus(load, null);
   byId('bill-page').hidden = false;
   renderUsage();
+  renderArchive();
   let lastWidth = byId('usage-chart').clientWidth;
   window.addEventListener('resize', () => {
     const w = byId('usage-chart').clientWidth;

@@ -2,7 +2,8 @@
 //! registry (default: last month in the company's time zone). Safe to run again: bills that
 //! exist are left alone, so a crashed run finishes by running it again.
 //!
-//! Exit codes: 0 every bill posted or already there, 3 some accounts failed (listed).
+//! Exit codes: 0 every bill posted (or already there), rendered and mailed; 3 some accounts
+//! failed (listed) or some mails failed (the next run retries them); 1 the run stopped.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -26,7 +27,9 @@ pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let local = crate::context::open("http://127.0.0.1")?;
+    // The mails link to the local server on its usual port.
+    let port = std::env::var("SVET_PORT").ok().filter(|p| !p.is_empty()).unwrap_or_else(|| "8080".into());
+    let local = crate::context::open(&format!("http://127.0.0.1:{port}"))?;
     let app = &local.app;
     let period =
         period.unwrap_or_else(|| Period::of(app.clock.now().to_zoned(app.config.time_zone()).date()).prev());
@@ -36,6 +39,9 @@ pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         clock: app.clock.as_ref(),
         config: &app.config,
         tariffs: &tariffs,
+        documents: app.documents.as_ref(),
+        mailer: app.mailer.as_ref(),
+        public_url: &app.public_url,
     };
 
     let bar = ProgressBar::new_spinner();
@@ -71,5 +77,9 @@ pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         "accounts {}: posted {}, already posted {}, failed {}",
         summary.accounts, summary.generated, summary.existing, summary.failed
     );
-    Ok(if summary.failed > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
+    println!(
+        "documents rendered {}; mails sent {}, failed {} (a rerun retries them), given up {}",
+        summary.rendered, summary.mailed, summary.mail_failed, summary.mail_gave_up
+    );
+    Ok(if summary.failed > 0 || summary.mail_failed > 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
 }

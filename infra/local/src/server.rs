@@ -178,6 +178,9 @@ async fn post_bills_on_schedule(app: App) {
             clock: app.clock.as_ref(),
             config: &app.config,
             tariffs: &tariffs,
+            documents: app.documents.as_ref(),
+            mailer: app.mailer.as_ref(),
+            public_url: &app.public_url,
         };
         let result = generation
             .run(period, 0, 1, &mut |e| tracing::error!(error = %e, "a bill was not posted"), &mut |_| {})
@@ -185,7 +188,9 @@ async fn post_bills_on_schedule(app: App) {
         match result {
             Ok(summary) => {
                 tracing::info!(%period, accounts = summary.accounts, posted = summary.generated, failed = summary.failed, "bills posted");
+                // Failed accounts or mails: the next tick (10 minutes) runs it again.
                 if summary.failed == 0
+                    && summary.mail_failed == 0
                     && let Ok(item) = Item::from_serde(marker, &summary)
                     && let Err(e) = app.store.put(item, Condition::None).await
                 {

@@ -38,6 +38,15 @@ pub enum ApiError {
     Internal(#[source] anyhow::Error),
 }
 
+impl From<svet_domain::documents::DocumentError> for ApiError {
+    fn from(e: svet_domain::documents::DocumentError) -> Self {
+        match e {
+            svet_domain::documents::DocumentError::Unavailable(_) => ApiError::Unavailable(e.into()),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

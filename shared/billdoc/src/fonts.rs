@@ -71,21 +71,43 @@ pub(crate) fn wrap(text: &str, max_mm: f32, size_pt: f32, weight: Weight) -> Vec
     let mut lines = Vec::new();
     for paragraph in text.split('\n') {
         let mut line = String::new();
-        for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
+        let words = paragraph
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .flat_map(|w| break_word(w, max_mm, size_pt, weight));
+        for word in words {
             if line.is_empty() {
-                line.push_str(word);
+                line.push_str(&word);
                 continue;
             }
             let candidate = format!("{line} {word}");
             if text_width_mm(&candidate, size_pt, weight) <= max_mm {
                 line = candidate;
             } else {
-                lines.push(std::mem::replace(&mut line, word.to_owned()));
+                lines.push(std::mem::replace(&mut line, word));
             }
         }
         lines.push(line);
     }
     lines
+}
+
+/// A word wider than the line, cut into pieces that fit (a long street name in a narrow
+/// column must not run into the next one); other words as they are.
+fn break_word(word: &str, max_mm: f32, size_pt: f32, weight: Weight) -> Vec<String> {
+    if text_width_mm(word, size_pt, weight) <= max_mm {
+        return vec![word.to_owned()];
+    }
+    let mut pieces = vec![String::new()];
+    for c in word.chars() {
+        let last = pieces.last_mut().expect("never empty");
+        last.push(c);
+        if last.chars().count() > 1 && text_width_mm(last, size_pt, weight) > max_mm {
+            last.pop();
+            pieces.push(c.to_string());
+        }
+    }
+    pieces
 }
 
 #[cfg(test)]
@@ -99,6 +121,14 @@ mod tests {
         assert!(regular > 20.0 && regular < 40.0, "{regular}");
         assert!(bold > regular);
         assert!(text_width_mm("₽", 10.0, Weight::Regular) > 1.0, "₽ has a real glyph");
+    }
+
+    #[test]
+    fn breaks_a_word_wider_than_the_line() {
+        let lines = wrap("Круглосуточно 1", 12.0, 9.0, Weight::Regular);
+        assert!(lines.len() >= 2, "{lines:?}");
+        assert!(lines.iter().all(|l| text_width_mm(l, 9.0, Weight::Regular) <= 12.0), "{lines:?}");
+        assert_eq!(lines.concat().replace(' ', ""), "Круглосуточно1");
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub struct IdentityConfig {
 pub struct Company {
     pub name: String,
     pub short_name: String,
+    /// The postal address printed in the bill's header.
+    #[serde(default)]
+    pub address: String,
     pub support_phone: String,
     pub support_email: String,
     pub website: String,

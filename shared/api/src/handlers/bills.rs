@@ -1,20 +1,53 @@
 //! `GET /api/bill`: the customer's current bill (the latest posted), or a clear answer that
 //! none has been posted yet; `GET /api/bills`: the last 12 months' consumption and amounts, for
-//! the chart on the «Счёт» page.
+//! the chart and the list of earlier bills on the «Счёт» page.
+//!
+//! Both hand out links to the bill's PDF and PNG that expire after [`LINK_MINUTES`] minutes
+//! (an S3 presigned GET, or a signed link to the local server): the page asks again when it
+//! is reloaded. The documents are rendered once, when the bill is posted.
+
+use std::time::Duration;
 
 use http::StatusCode;
-use serde_json::json;
-use svet_domain::bills;
+use serde_json::{Value, json};
+use svet_domain::bills::document::{Format, doc_key, file_name};
+use svet_domain::bills::{self, PostedBill};
 
 use crate::error::json;
 use crate::session::caller;
 use crate::{ApiError, App, Body, Request, Response};
+
+/// How long a document link works.
+pub const LINK_MINUTES: u64 = 10;
+
+/// `{"pdf": {"url", "file_name"}, "png": …}`, or `null` while the documents are being rendered.
+async fn documents(app: &App, posted: &PostedBill) -> Result<Value, ApiError> {
+    if !posted.documents {
+        return Ok(Value::Null);
+    }
+    let mut links = serde_json::Map::new();
+    for format in Format::ALL {
+        let key = doc_key(&posted.bill.account, posted.bill.period, format);
+        let url = app.documents.link(&key, Duration::from_secs(LINK_MINUTES * 60)).await?;
+        links.insert(
+            format.extension().to_owned(),
+            json!({ "url": url, "file_name": file_name(&posted.bill, format) }),
+        );
+    }
+    Ok(Value::Object(links))
+}
+
+fn tariff_name(app: &App, code: &str) -> String {
+    app.config.tariff(code).map_or_else(|| code.to_owned(), |t| t.name.clone())
+}
 
 pub async fn current(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let who = caller(app, &request).await?;
     let latest = bills::bills(app.store.as_ref(), &who.account, 1).await?.into_iter().next();
     let body = match latest {
         Some(posted) => json!({
+            "documents": documents(app, &posted).await?,
+            "tariff_name": tariff_name(app, &posted.bill.tariff),
             "bill": posted.bill,
             "posted_at": posted.posted_at,
             "period_name": posted.bill.period.name_ru(),
@@ -33,11 +66,10 @@ pub async fn history(app: &App, request: Request) -> Result<Response<Body>, ApiE
     let who = caller(app, &request).await?;
     let mut posted = bills::bills(app.store.as_ref(), &who.account, 12).await?;
     posted.reverse();
-    let months: Vec<serde_json::Value> = posted
-        .iter()
-        .map(|p| {
-            let b = &p.bill;
-            json!({
+    let mut months = Vec::with_capacity(posted.len());
+    for p in &posted {
+        let b = &p.bill;
+        months.push(json!({
                 "period": b.period,
                 "period_name": b.period.name_ru(),
                 "zones": b.lines.iter().map(|l| json!({
@@ -49,8 +81,8 @@ pub async fn history(app: &App, request: Request) -> Result<Response<Body>, ApiE
                 "total_kwh": b.total_kwh(),
                 "total_charge": b.total_charge,
                 "amount_due": b.amount_due,
-            })
-        })
-        .collect();
+                "documents": documents(app, p).await?,
+        }));
+    }
     json(StatusCode::OK, &json!({ "months": months }))
 }

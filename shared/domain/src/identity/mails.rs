@@ -9,7 +9,7 @@ fn escape(text: &str) -> String {
 }
 
 /// A mail with a greeting, paragraphs, an optional button link and the footer.
-fn compose(
+pub(crate) fn compose(
     config: &Config,
     to: &str,
     subject: String,
