@@ -39,7 +39,13 @@ struct Server {
     documents: FolderDocuments,
     outbox: PathBuf,
     web: PathBuf,
+    /// The bank's gateway, played locally under [`SIM_PREFIX`] (docs/sberbank-simulator.md).
+    bank: Arc<svet_sberbank_sim::Simulator>,
 }
+
+/// Where the local server mounts the Sberbank gateway simulator; the bank's own paths follow,
+/// e.g. `/sim/sberbank/payment/rest/register.do`.
+pub const SIM_PREFIX: &str = "/sim/sberbank";
 
 pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     let mut port: u16 = match std::env::var("SVET_PORT") {
@@ -74,7 +80,12 @@ pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         documents: local.documents,
         outbox: local.outbox,
         web: web_dir(),
+        bank: Arc::new(svet_sberbank_sim::Simulator::new(svet_sberbank_sim::Config {
+            public_url: Some(format!("{base_url}{SIM_PREFIX}")),
+            ..svet_sberbank_sim::Config::default()
+        })),
     });
+    server.bank.spawn_expiry();
     tokio::spawn(sweep_expired(server.store.clone()));
     // SVET_AUTO_BILLS=0 leaves posting to `svet generate-bills` (an operator's cron, tests).
     if std::env::var("SVET_AUTO_BILLS").map(|v| v != "0").unwrap_or(true) {
@@ -223,6 +234,8 @@ impl Server {
         let (method, path) = (request.method().clone(), request.uri().path().to_owned());
         let mut reply = if path.starts_with("/api/") || path == "/api" {
             self.api(request, peer).await
+        } else if path.starts_with(&format!("{SIM_PREFIX}/")) {
+            self.bank(request).await
         } else if method != Method::GET && method != Method::HEAD {
             text(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
         } else if let Some(key) = path.strip_prefix("/files/") {
@@ -275,6 +288,17 @@ impl Server {
             .with_query_string_parameters(query);
         request.extensions_mut().insert(ClientIp(peer.ip().to_string()));
         from_lambda(svet_api::dispatch(&self.app, route, request).await)
+    }
+
+    /// The gateway simulator: the request with its body read (at most [`MAX_BODY`]).
+    async fn bank(&self, request: hyper::Request<Incoming>) -> Reply {
+        let (parts, body) = request.into_parts();
+        let bytes = match Limited::new(body, MAX_BODY).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => return from_lambda(too_large().into_response()),
+        };
+        let reply = self.bank.handle(SIM_PREFIX, hyper::Request::from_parts(parts, bytes)).await;
+        reply.map(Full::new)
     }
 
     fn file(&self, key: &str, query: &str) -> Reply {

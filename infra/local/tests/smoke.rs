@@ -245,3 +245,64 @@ fn a_broken_tariff_file_stops_the_start() {
     assert!(!out.status.success(), "the server must not start");
     assert!(stderr.contains("tariff") && stderr.contains("overlap"), "{stderr}");
 }
+
+/// The bank's gateway simulator answers inside the local server under `/sim/sberbank/`, with
+/// the bank's own paths, credentials and payment page.
+#[tokio::test]
+async fn the_local_server_plays_the_bank() {
+    let data = tempfile::tempdir().unwrap();
+    let server = start(data.path());
+    let api = format!("{}/sim/sberbank/payment/rest", server.url);
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let call = |method: &str, form: Vec<(&str, String)>| {
+        let request = client.post(format!("{api}/{method}")).form(&form);
+        async move {
+            let reply = request.send().await.unwrap();
+            assert_eq!(reply.status(), 200);
+            reply.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let auth = |mut form: Vec<(&'static str, String)>| {
+        form.extend([("userName", "svet-api".to_owned()), ("password", "svet".to_owned())]);
+        form
+    };
+
+    let registered = call(
+        "register.do",
+        auth(vec![
+            ("orderNumber", "smoke-1".to_owned()),
+            ("amount", "12345".to_owned()),
+            ("returnUrl", format!("{}/bill.html", server.url)),
+        ]),
+    )
+    .await;
+    assert!(registered.get("errorCode").is_none(), "a registered order has no errorCode: {registered}");
+    let order = registered["orderId"].as_str().unwrap().to_owned();
+    let form_url = registered["formUrl"].as_str().unwrap();
+    assert!(form_url.starts_with(&format!("{}/sim/sberbank/", server.url)), "{form_url}");
+
+    let page = client.get(form_url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    for label in ["Номер карты", "Срок действия", "CVC", "Оплатить картой", "123,45"]
+    {
+        assert!(html.contains(label), "{label:?} not on the payment page");
+    }
+
+    let status = call("getOrderStatusExtended.do", auth(vec![("orderId", order)])).await;
+    assert_eq!(status["orderStatus"], 0, "{status}");
+    assert_eq!(status["amount"], 12345);
+
+    let refused = call(
+        "register.do",
+        vec![
+            ("userName", "svet-api".to_owned()),
+            ("password", "wrong".to_owned()),
+            ("orderNumber", "smoke-2".to_owned()),
+            ("amount", "100".to_owned()),
+            ("returnUrl", format!("{}/bill.html", server.url)),
+        ],
+    )
+    .await;
+    assert_eq!(refused["errorCode"], "5", "{refused}");
+}
