@@ -329,8 +329,14 @@ async fn bills_are_rendered_once_and_mailed_once(p: &Portal) {
         .await
         .cookie
         .unwrap();
+    let png_key = doc_key(&account, bill.bill.period, Format::Png);
+    assert!(p.app.documents.get(&png_key).await.unwrap().is_none(), "no PNG until it is needed");
     let current = p.call(Method::GET, "/api/bill", None, Some(&cookie)).await;
     let pdf_url = current.body["documents"]["pdf"]["url"].as_str().unwrap().to_owned();
+    // The first view rendered the PNG and recorded it; the next views use it.
+    let png = p.app.documents.get(&png_key).await.unwrap().expect("the PNG after the first view");
+    assert_eq!(png_qr(&png.bytes).0, (1240, 1754));
+    assert!(bills(p.app.store.as_ref(), &account, 1).await.unwrap()[0].png, "{}", p.backend);
     assert!(pdf_url.contains("bills/2026-02/180211111.pdf"), "{pdf_url}");
     assert_eq!(current.body["documents"]["png"]["file_name"], "schet-2026-02-180211111.png");
     assert_eq!(current.body["tariff_name"], "Население (городское)");
@@ -347,14 +353,15 @@ async fn bills_are_rendered_once_and_mailed_once(p: &Portal) {
     }
     let months = p.call(Method::GET, "/api/bills", None, Some(&cookie)).await;
     assert!(months.body["months"][0]["documents"]["png"]["url"].as_str().unwrap().contains("180211111.png"));
+    assert!(months.body["months"][0]["documents"]["pdf"]["url"].as_str().unwrap().contains("180211111.pdf"));
 }
 
 async fn a_run_stopped_by_the_document_store_resumes(p: &Portal) {
-    let [pdf_to, _, notice_to, _] = subscribers(p).await;
+    let [pdf_to, png_to, notice_to, _] = subscribers(p).await;
     p.advance(18 * 86_400);
 
-    // The document store fails after three files: the run stops with the error.
-    let failing = FailingDocuments { inner: p.app.documents.as_ref(), puts: AtomicU32::new(3) };
+    // The document store fails after the first PDF: the run stops with the error.
+    let failing = FailingDocuments { inner: p.app.documents.as_ref(), puts: AtomicU32::new(1) };
     let stopped = generate_with(p, "2026-02", &failing, p.app.mailer.as_ref()).await;
     assert!(matches!(stopped, Err(GenerateError::Documents(_))), "{}: {stopped:?}", p.backend);
 
@@ -365,11 +372,21 @@ async fn a_run_stopped_by_the_document_store_resumes(p: &Portal) {
         let account = AccountNumber::parse(&format!("1802111{n}")).unwrap();
         let posted = bills(p.app.store.as_ref(), &account, 1).await.unwrap().remove(0);
         assert!(posted.documents, "{}: {account}", p.backend);
+        // The PDF of every bill; the PNG only for the customer who gets bills as PNG.
+        let wants_png = account.as_str() == "180211112";
+        assert_eq!(posted.png, wants_png, "{}: {account}", p.backend);
         for format in Format::ALL {
             let doc = p.app.documents.get(&doc_key(&account, posted.bill.period, format)).await.unwrap();
-            assert!(doc.is_some_and(|d| !d.bytes.is_empty()), "{}: {account} {format:?}", p.backend);
+            let expected = format == Format::Pdf || wants_png;
+            assert_eq!(
+                doc.is_some_and(|d| !d.bytes.is_empty()),
+                expected,
+                "{}: {account} {format:?}",
+                p.backend
+            );
         }
     }
-    assert_eq!(february_mails(p.messages_to(&pdf_to).await).len(), 1, "{}", p.backend);
-    assert_eq!(february_mails(p.messages_to(&notice_to).await).len(), 1, "{}", p.backend);
+    for to in [&pdf_to, &png_to, &notice_to] {
+        assert_eq!(february_mails(p.messages_to(to).await).len(), 1, "{}", p.backend);
+    }
 }

@@ -17,7 +17,7 @@ import { initSession, toLogin } from './session.js';
  * @typedef {{kind: 'none'} | {kind: 'single', digits: number, registry_reading: number} | {kind: 'day_night', digits: number, registry_day: number, registry_night: number}} MeterInfo
  * @typedef {{period: string, period_name: string, submitted_at: string, registers: {single?: number, day?: number, night?: number}, source: string, source_label: string, status_label: string}} Reading
  * @typedef {{url: string, file_name: string}} DocLink
- * @typedef {{pdf: DocLink, png: DocLink} | null} Docs
+ * @typedef {{pdf: DocLink, png?: DocLink} | null} Docs
  * @typedef {{period: string, period_name: string, zones: Array<{zone: string, zone_label: string, basis: string, consumption: number}>, total_kwh: number, total_charge: number, amount_due: number, documents: Docs}} Month
  */
 
@@ -301,8 +301,10 @@ function fact(parent, term, value) {
  */
 function docLinks(parent, docs, periodName, buttons) {
   for (const [format, label] of /** @type {const} */ ([['pdf', 'PDF'], ['png', 'PNG']])) {
+    const doc = docs?.[format];
+    if (!doc) continue;
     const link = /** @type {HTMLAnchorElement} */ (el(parent, 'a', buttons ? 'button button--secondary' : undefined));
-    link.href = docs ? docs[format].url : '#';
+    link.href = doc.url;
     link.target = '_blank';
     link.rel = 'noopener';
     link.textContent = buttons ? `Открыть счёт (${label})` : label;

@@ -6,12 +6,13 @@
 //! failed (listed) or some mails failed (the next run retries them); 1 the run stopped.
 
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use svet_domain::billing::{Period, Tariffs};
-use svet_domain::bills::Generation;
+use svet_domain::bills::{Generation, Summary};
 
 pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     let mut period = None;
@@ -30,46 +31,72 @@ pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     // The mails link to the local server on its usual port.
     let port = std::env::var("SVET_PORT").ok().filter(|p| !p.is_empty()).unwrap_or_else(|| "8080".into());
     let local = crate::context::open(&format!("http://127.0.0.1:{port}"))?;
-    let app = &local.app;
+    let app = local.app.clone();
     let period =
         period.unwrap_or_else(|| Period::of(app.clock.now().to_zoned(app.config.time_zone()).date()).prev());
-    let tariffs = Tariffs::from_env()?;
-    let generation = Generation {
-        store: app.store.as_ref(),
-        clock: app.clock.as_ref(),
-        config: &app.config,
-        tariffs: &tariffs,
-        documents: app.documents.as_ref(),
-        mailer: app.mailer.as_ref(),
-        public_url: &app.public_url,
-    };
+    let tariffs = Arc::new(Tariffs::from_env()?);
+    // One scan segment per core: rendering is CPU work, and SQLite takes the writes in turn.
+    let segments = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8) as u32;
 
     let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     let started = Instant::now();
-    let summary = generation
-        .run(
-            period,
-            0,
-            1,
-            &mut |e| {
-                if bar.is_hidden() {
-                    eprintln!("failed {e}");
-                } else {
-                    bar.println(format!("failed {e}"));
-                }
-            },
-            &mut |s| {
-                let rate = u128::from(s.accounts) * 1000 / started.elapsed().as_millis().max(1);
-                bar.set_message(format!(
-                    "{period}: {} accounts, {} bills posted, {rate} accounts/s",
-                    s.accounts, s.generated
-                ));
-            },
-        )
-        .await?;
+    let progress = Arc::new(Mutex::new(vec![Summary::default(); segments as usize]));
+    let mut tasks = tokio::task::JoinSet::new();
+    for segment in 0..segments {
+        let (app, tariffs, bar, progress) = (app.clone(), tariffs.clone(), bar.clone(), progress.clone());
+        tasks.spawn(async move {
+            let generation = Generation {
+                store: app.store.as_ref(),
+                clock: app.clock.as_ref(),
+                config: &app.config,
+                tariffs: &tariffs,
+                documents: app.documents.as_ref(),
+                mailer: app.mailer.as_ref(),
+                public_url: &app.public_url,
+            };
+            let failed_bar = bar.clone();
+            generation
+                .run(
+                    period,
+                    segment,
+                    segments,
+                    &mut |e| {
+                        if failed_bar.is_hidden() {
+                            eprintln!("failed {e}");
+                        } else {
+                            failed_bar.println(format!("failed {e}"));
+                        }
+                    },
+                    &mut |s| {
+                        let mut all = progress.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        all[segment as usize] = s.clone();
+                        let mut total = Summary::default();
+                        all.iter().for_each(|s| total.add(s));
+                        let rate = u128::from(total.accounts) * 1000 / started.elapsed().as_millis().max(1);
+                        bar.set_message(format!(
+                            "{period}: {} accounts, {} bills posted, {rate} accounts/s",
+                            total.accounts, total.generated
+                        ));
+                    },
+                )
+                .await
+        });
+    }
+    let mut summary = Summary::default();
+    let mut stopped = None;
+    while let Some(joined) = tasks.join_next().await {
+        match joined.context("a bill segment panicked")? {
+            Ok(part) => summary.add(&part),
+            Err(e) => stopped = Some(e),
+        }
+    }
+    if let Some(e) = stopped {
+        bar.finish_and_clear();
+        return Err(anyhow::Error::new(e).context("the run stopped; running it again resumes"));
+    }
     bar.finish_and_clear();
     let millis = started.elapsed().as_millis();
     println!("Bills for {period} ({}) in {}.{:03} s", period.name_ru(), millis / 1000, millis % 1000);

@@ -1,5 +1,6 @@
 //! Render time per bill on one core: the layout, the PDF and the PNG at 150 dpi
-//! (targets: PDF ≤ 2 ms, PNG ≤ 20 ms). `cargo bench -p svet-billdoc`.
+//! (targets: PDF ≤ 2 ms, PNG ≤ 20 ms). `cargo bench -p svet-billdoc`; scripts/bench-render runs it
+//! on one core beside WeasyPrint rendering the same bill from HTML (benches/weasyprint/).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -14,6 +15,8 @@ fn render(c: &mut Criterion) {
 
     c.bench_function("layout", |b| b.iter(|| layout(black_box(&sheet))));
     c.bench_function("pdf", |b| b.iter(|| pdf(black_box(&page))));
+    // From the sheet to the PDF's bytes: what WeasyPrint does from HTML in scripts/bench-render.
+    c.bench_function("layout_pdf", |b| b.iter(|| pdf(&layout(black_box(&sheet)).expect("fits"))));
     c.bench_function("png_150dpi", |b| b.iter(|| png(black_box(&page), 150)));
     // A character beyond the prepared font subsets: printpdf subsets the full faces per bill.
     let rare = layout(&BillSheet { payer: "Zoë Müller".to_owned(), ..sheet.clone() }).expect("fits");

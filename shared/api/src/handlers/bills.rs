@@ -4,13 +4,14 @@
 //!
 //! Both hand out links to the bill's PDF and PNG that expire after [`LINK_MINUTES`] minutes
 //! (an S3 presigned GET, or a signed link to the local server): the page asks again when it
-//! is reloaded. The documents are rendered once, when the bill is posted.
+//! is reloaded. The PDF is rendered when the bill is posted; the PNG the first time a bill
+//! is shown here (or mailed as PNG), then stored: once per bill, never per view.
 
 use std::time::Duration;
 
 use http::StatusCode;
 use serde_json::{Value, json};
-use svet_domain::bills::document::{Format, doc_key, file_name};
+use svet_domain::bills::document::{self, EnsureError, Format, RenderError, doc_key, file_name};
 use svet_domain::bills::{self, PostedBill};
 
 use crate::error::json;
@@ -20,13 +21,27 @@ use crate::{ApiError, App, Body, Request, Response};
 /// How long a document link works.
 pub const LINK_MINUTES: u64 = 10;
 
-/// `{"pdf": {"url", "file_name"}, "png": …}`, or `null` while the documents are being rendered.
-async fn documents(app: &App, posted: &PostedBill) -> Result<Value, ApiError> {
+/// `{"pdf": {"url", "file_name"}, "png": …}`, or `null` while the PDF is being rendered. With
+/// `render_png` the PNG is rendered now if it never was; without, it is left out until then.
+async fn documents(app: &App, posted: &PostedBill, render_png: bool) -> Result<Value, ApiError> {
     if !posted.documents {
         return Ok(Value::Null);
     }
+    if render_png && !posted.png {
+        let (account, period) = (&posted.bill.account, posted.bill.period);
+        document::ensure_png(app.store.as_ref(), app.documents.as_ref(), &app.config, account, period)
+            .await
+            .map_err(|e| match e {
+                EnsureError::Store(e) => ApiError::from(e),
+                EnsureError::Render(RenderError::Store(e)) => ApiError::from(e),
+                EnsureError::Render(e) => ApiError::Internal(e.into()),
+            })?;
+    }
     let mut links = serde_json::Map::new();
     for format in Format::ALL {
+        if format == Format::Png && !(render_png || posted.png) {
+            continue;
+        }
         let key = doc_key(&posted.bill.account, posted.bill.period, format);
         let url = app.documents.link(&key, Duration::from_secs(LINK_MINUTES * 60)).await?;
         links.insert(
@@ -46,7 +61,7 @@ pub async fn current(app: &App, request: Request) -> Result<Response<Body>, ApiE
     let latest = bills::bills(app.store.as_ref(), &who.account, 1).await?.into_iter().next();
     let body = match latest {
         Some(posted) => json!({
-            "documents": documents(app, &posted).await?,
+            "documents": documents(app, &posted, true).await?,
             "tariff_name": tariff_name(app, &posted.bill.tariff),
             "bill": posted.bill,
             "posted_at": posted.posted_at,
@@ -81,7 +96,9 @@ pub async fn history(app: &App, request: Request) -> Result<Response<Body>, ApiE
                 "total_kwh": b.total_kwh(),
                 "total_charge": b.total_charge,
                 "amount_due": b.amount_due,
-                "documents": documents(app, p).await?,
+                // Earlier months: the PNG only if it was rendered (a first view of up to 12
+                // PNGs would take a quarter of a second); the PDF always.
+                "documents": documents(app, p, false).await?,
         }));
     }
     json(StatusCode::OK, &json!({ "months": months }))

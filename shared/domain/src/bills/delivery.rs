@@ -19,7 +19,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::PostedBill;
-use super::document::{Format, doc_key, file_name};
+use super::document::{EnsureError, Format, doc_key, ensure_png, file_name};
 use crate::billing::date_ru;
 use crate::documents::Documents;
 use crate::identity::mails::compose;
@@ -111,6 +111,8 @@ pub enum DeliveryError {
     MissingDocument(&'static str),
     #[error(transparent)]
     Documents(#[from] crate::documents::DocumentError),
+    #[error("rendering the bill's PNG: {0}")]
+    Render(super::document::RenderError),
 }
 
 pub struct Delivery<'a> {
@@ -213,6 +215,15 @@ impl Delivery<'_> {
         );
         let (subject, paragraphs, attachments) = match kind {
             MailKind::Bill(format) => {
+                if format == Format::Png {
+                    match ensure_png(self.store, self.documents, self.config, &bill.account, bill.period)
+                        .await
+                    {
+                        Ok(_) => {}
+                        Err(EnsureError::Store(e)) => return Err(e.into()),
+                        Err(EnsureError::Render(e)) => return Err(DeliveryError::Render(e)),
+                    }
+                }
                 let doc = self
                     .documents
                     .get(&doc_key(&bill.account, bill.period, format))

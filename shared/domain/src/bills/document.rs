@@ -1,12 +1,19 @@
 //! The bill as a document (B1): a computed [`Bill`] written out as the display strings of a
-//! [`BillSheet`], then rendered once, at generation, to PDF and PNG and stored under
-//! `bills/<period>/<account>.pdf|png`. Views and mails use the stored files; nothing renders
-//! per view.
+//! [`BillSheet`], rendered once and stored under `bills/<period>/<account>.pdf|png`. Views and
+//! mails use the stored files; nothing renders per view.
+//!
+//! The PDF is rendered when the bill is posted (1–2 ms). The PNG costs ten times as much
+//! (rasterising A4 at 150 dpi, about 18 ms) and most customers never open it, so it is
+//! rendered the first time it is needed ([`ensure_png`]): for a customer who gets bills as PNG
+//! by mail, at posting; otherwise at the first view. Either way once: the bill item's `png`
+//! flag records it.
 
 use svet_billdoc::{BalanceLine, BillSheet, Company, MeterRow};
 
+use super::PostedBill;
 use crate::billing::{Basis, Bill, MeterKind, Zone, date_dots, date_ru};
 use crate::documents::{DocKey, Document, DocumentError, Documents};
+use crate::store::{Condition, Item, Store, StoreError, Write};
 use crate::{AccountNumber, Config, Kopecks};
 
 /// The PNG's resolution: A4 at 150 dpi is 1240 × 1754 px, sharp on a phone and printable.
@@ -59,18 +66,58 @@ pub enum RenderError {
     Store(#[from] DocumentError),
 }
 
-/// Renders the bill's PDF and PNG from one layout and stores both.
+/// Renders the bill in `format` and stores it.
 pub async fn render_and_store(
     documents: &dyn Documents,
     config: &Config,
     bill: &Bill,
+    format: Format,
 ) -> Result<(), RenderError> {
-    let (pdf, png) = render(config, bill)?;
-    for (format, bytes) in [(Format::Pdf, pdf), (Format::Png, png)] {
-        let doc = Document { bytes, content_type: format.content_type().to_owned() };
-        documents.put(&doc_key(&bill.account, bill.period, format), doc).await?;
-    }
+    let layout = svet_billdoc::layout(&sheet(config, bill))?;
+    let bytes = match format {
+        Format::Pdf => svet_billdoc::pdf(&layout),
+        Format::Png => svet_billdoc::png(&layout, PNG_DPI)?,
+    };
+    let doc = Document { bytes, content_type: format.content_type().to_owned() };
+    documents.put(&doc_key(&bill.account, bill.period, format), doc).await?;
     Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnsureError {
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Makes sure the posted bill's PNG is stored: renders and stores it, and records that on the
+/// bill item, unless that was done before. Returns whether it rendered. Two callers at once
+/// may both render; they store the same bytes, and one flag write wins.
+pub async fn ensure_png(
+    store: &dyn Store,
+    documents: &dyn Documents,
+    config: &Config,
+    account: &AccountNumber,
+    period: crate::billing::Period,
+) -> Result<bool, EnsureError> {
+    let key = super::bill_key(account, period);
+    let Some(item) = store.get(&key).await? else {
+        return Ok(false);
+    };
+    let mut posted: PostedBill = item.to_serde()?;
+    if posted.png {
+        return Ok(false);
+    }
+    render_and_store(documents, config, &posted.bill, Format::Png).await?;
+    posted.png = true;
+    let mut next = Item::from_serde(key, &posted)?;
+    next.version = item.version + 1;
+    match store.transact(vec![Write::Put { item: next, condition: Condition::VersionIs(item.version) }]).await
+    {
+        Ok(()) | Err(StoreError::ConditionFailed { .. }) => Ok(true),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The bill's PDF and PNG bytes.

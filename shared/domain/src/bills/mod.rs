@@ -6,8 +6,8 @@
 //! Each account goes through three steps, each idempotent and each recorded, so a rerun (or
 //! a retried queue message on AWS) picks up exactly where a crash stopped:
 //! 1. post the bill (the item is written only if absent);
-//! 2. render its PDF and PNG into the document store and mark the bill `documents: true`
-//!    ([`document`]);
+//! 2. render its PDF into the document store and mark the bill `documents: true`
+//!    ([`document`]; the PNG is rendered once, when first needed: [`document::ensure_png`]);
 //! 3. mail it, or a notice, to those who asked ([`delivery`]), through an outbox record.
 //!
 //! The opening balance is the previous bill's closing balance, or the registry's balance for
@@ -30,7 +30,7 @@ use crate::registry::RegistryEntry;
 use crate::store::{Condition, Item, Key, Query, Scan, SkRange, Store, StoreError, Write};
 use crate::{AccountNumber, Clock, Config, Kopecks, Meter};
 use delivery::{Delivered, Delivery, DeliveryError};
-use document::RenderError;
+use document::{Format, RenderError};
 
 pub fn bill_key(account: &AccountNumber, period: Period) -> Key {
     Key::new(format!("ACCOUNT#{account}"), format!("BILL#{period}"))
@@ -41,9 +41,12 @@ pub fn bill_key(account: &AccountNumber, period: Period) -> Key {
 pub struct PostedBill {
     pub bill: Bill,
     pub posted_at: Timestamp,
-    /// Its PDF and PNG are in the document store.
+    /// Its PDF is in the document store.
     #[serde(default)]
     pub documents: bool,
+    /// Its PNG is in the document store (rendered when first needed).
+    #[serde(default)]
+    pub png: bool,
 }
 
 /// The account's bills, newest first, at most `limit`.
@@ -98,7 +101,7 @@ pub struct Summary {
     pub generated: u64,
     /// Bills that were posted already.
     pub existing: u64,
-    /// Bills whose PDF and PNG this run rendered and stored.
+    /// Bills whose PDF this run rendered and stored.
     pub rendered: u64,
     /// Mails (bills or notices) sent by this run.
     pub mailed: u64,
@@ -217,7 +220,7 @@ impl Generation<'_> {
 
         let rendered = !posted.documents;
         if rendered {
-            match document::render_and_store(self.documents, self.config, &posted.bill).await {
+            match document::render_and_store(self.documents, self.config, &posted.bill, Format::Pdf).await {
                 Ok(()) => {}
                 Err(RenderError::Layout(source)) => {
                     return Err(GenerateError::Render { account: account(), source });
@@ -253,6 +256,7 @@ impl Generation<'_> {
             Ok(delivered) => delivered,
             Err(DeliveryError::Store(e)) => return Err(e.into()),
             Err(DeliveryError::Documents(e)) => return Err(e.into()),
+            Err(DeliveryError::Render(RenderError::Store(e))) => return Err(e.into()),
             Err(source) => return Err(GenerateError::Delivery { account: account(), source }),
         };
         Ok(Done { outcome, rendered, delivered })
@@ -288,7 +292,7 @@ impl Generation<'_> {
         };
         let bill = compute_bill(&input, self.tariffs)
             .map_err(|source| GenerateError::Bill { account: entry.account.masked(), source })?;
-        let posted = PostedBill { bill, posted_at: self.clock.now(), documents: false };
+        let posted = PostedBill { bill, posted_at: self.clock.now(), documents: false, png: false };
         let mut writes =
             vec![Write::Put { item: Item::from_serde(key, &posted)?, condition: Condition::Absent }];
         if let Some((mut reading, item)) = reading {
