@@ -10,6 +10,7 @@ mod handlers;
 mod helpers;
 mod identity;
 mod mail_contract;
+mod payments;
 mod portal;
 mod readings;
 mod registry_import;

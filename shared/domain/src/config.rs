@@ -15,6 +15,40 @@ pub struct Config {
     pub payee: crate::billing::Payee,
     pub tariffs: Vec<Tariff>,
     pub identity: IdentityConfig,
+    /// Card payments; every value has a default, so the section may be left out.
+    #[serde(default)]
+    pub payments: PaymentsConfig,
+}
+
+/// Card payments through the bank's gateway.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaymentsConfig {
+    /// The bank's limit on one card payment, in whole rubles (B8); larger sums are paid in parts.
+    pub max_payment_rubles: i64,
+    /// The lifetime of an order at the bank (`sessionTimeoutSecs`): after it the page no longer
+    /// takes a card and the order expires.
+    pub order_lifetime_seconds: i64,
+    /// How long after an order's lifetime reconciliation asks the bank about a payment whose
+    /// outcome it still does not know.
+    pub reconcile_margin_seconds: i64,
+}
+
+impl Default for PaymentsConfig {
+    fn default() -> Self {
+        PaymentsConfig {
+            max_payment_rubles: 100_000,
+            order_lifetime_seconds: 1200,
+            reconcile_margin_seconds: 300,
+        }
+    }
+}
+
+impl PaymentsConfig {
+    /// The per-payment limit in kopecks.
+    pub fn max_payment(&self) -> crate::Kopecks {
+        crate::Kopecks::new(self.max_payment_rubles.saturating_mul(100))
+    }
 }
 
 /// Lifetimes of mailed links and sessions, and the consent text's version.
@@ -129,6 +163,17 @@ impl Config {
                 "the idle timeout is longer than the absolute session limit".into(),
             ));
         }
+        let p = &self.payments;
+        if p.max_payment_rubles <= 0 || p.max_payment_rubles > 1_000_000_000 {
+            return Err(ConfigError::Invalid(
+                "payments.max_payment_rubles must be 1 to 1 000 000 000".into(),
+            ));
+        }
+        if p.order_lifetime_seconds < 60 || p.reconcile_margin_seconds < 0 {
+            return Err(ConfigError::Invalid(
+                "payments.order_lifetime_seconds must be at least 60 and the margin not negative".into(),
+            ));
+        }
         jiff::tz::TimeZone::get(&self.company.time_zone).map_err(|e| {
             ConfigError::Invalid(format!("unknown time zone {:?}: {e}", self.company.time_zone))
         })?;
@@ -156,5 +201,18 @@ mod tests {
         assert!(matches!(Config::parse(&zone), Err(ConfigError::Invalid(m)) if m.contains("time zone")));
         let unknown = format!("{DEFAULT_TOML}\nsurprise = 1\n");
         assert!(matches!(Config::parse(&unknown), Err(ConfigError::Parse(_))));
+    }
+
+    #[test]
+    fn the_payment_limit_has_a_default_and_is_checked() {
+        let shipped = Config::parse(DEFAULT_TOML).unwrap();
+        assert_eq!(shipped.payments.max_payment(), crate::Kopecks::new(10_000_000));
+        let start = DEFAULT_TOML.find("[payments]").unwrap();
+        let without = &DEFAULT_TOML[..start];
+        let defaults = Config::parse(without).unwrap();
+        assert_eq!(defaults.payments.max_payment_rubles, 100_000);
+        assert_eq!(defaults.payments.order_lifetime_seconds, 1200);
+        let zero = DEFAULT_TOML.replace("max_payment_rubles = 100000", "max_payment_rubles = 0");
+        assert!(matches!(Config::parse(&zero), Err(ConfigError::Invalid(m)) if m.contains("max_payment")));
     }
 }

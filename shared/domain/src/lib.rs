@@ -17,6 +17,7 @@ pub mod identity;
 pub mod mail;
 pub mod meter;
 pub mod money;
+pub mod payments;
 pub mod readings;
 pub mod registry;
 pub mod store;

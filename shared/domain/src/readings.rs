@@ -130,9 +130,32 @@ pub async fn submit(
     typed: &Typed,
     confirm: bool,
 ) -> Result<Reading, SubmitError> {
+    let reading = check(store, clock.now(), config, account, typed, confirm).await?;
+    match store.put(reading_item(account, &reading)?, Condition::Absent).await {
+        Ok(()) => Ok(reading),
+        Err(StoreError::ConditionFailed { .. }) => Err(SubmitError::Twice),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The stored item of an accepted reading (written with [`Condition::Absent`]).
+pub fn reading_item(account: &AccountNumber, reading: &Reading) -> Result<Item, StoreError> {
+    Item::from_serde(key(account, reading), reading)
+}
+
+/// Checks typed readings as [`submit`] does, at `now`, without storing anything: the accepted
+/// reading to store, or why not. Payments check readings with it when the customer presses
+/// «Оплатить» and store them when the payment succeeds.
+pub async fn check(
+    store: &dyn Store,
+    now: Timestamp,
+    config: &Config,
+    account: &AccountNumber,
+    typed: &Typed,
+    confirm: bool,
+) -> Result<Reading, SubmitError> {
     let entry: RegistryEntry =
         store.get(&registry_key(account)).await?.ok_or(SubmitError::NotInRegistry)?.to_serde()?;
-    let now = clock.now();
     let period = period_for_submission(now.to_zoned(config.time_zone()).date(), CUTOFF_DAY);
     let (last, usage) = baseline(store, account, &entry.meter, period).await?;
     let check =
@@ -168,16 +191,11 @@ pub async fn submit(
     if !questions.is_empty() && !confirm {
         return Err(SubmitError::NeedsConfirmation(questions));
     }
-    let reading = Reading {
+    Ok(Reading {
         period,
         submitted_at: now,
         registers,
         source: ReadingSource::Portal,
         status: ReadingStatus::Accepted,
-    };
-    match store.put(Item::from_serde(key(account, &reading), &reading)?, Condition::Absent).await {
-        Ok(()) => Ok(reading),
-        Err(StoreError::ConditionFailed { .. }) => Err(SubmitError::Twice),
-        Err(e) => Err(e.into()),
-    }
+    })
 }

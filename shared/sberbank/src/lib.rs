@@ -16,6 +16,7 @@ pub mod codes;
 pub mod config;
 pub mod error;
 pub mod order;
+pub mod port;
 pub mod receipt;
 pub mod status;
 mod wire;
@@ -28,6 +29,7 @@ pub use config::{
 };
 pub use error::{Delivery, Error, Operation};
 pub use order::{OrderId, OrderNumber, OrderNumberError, OrderRef};
+pub use port::SberbankGateway;
 pub use receipt::{Cheque, FiscalSettings, PaymentMethod, PaymentObject, TaxType};
 pub use reqwest::Url;
 pub use status::{AmountInfo, CardInfo, OrderReport};

@@ -1,0 +1,57 @@
+//! Reading payments back: the «Платежи» list (P1–P5) and «Оплачено по текущей квитанции» (B9).
+
+use jiff::Timestamp;
+
+use super::{Credit, Payment, seconds};
+use crate::store::{Item, Query, SkRange, Store, StoreError};
+use crate::{AccountNumber, Kopecks};
+
+/// The account's payments and readings-only rows created between `from` and `to` (both
+/// inclusive), newest first.
+pub async fn list(
+    store: &dyn Store,
+    account: &AccountNumber,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<Payment>, StoreError> {
+    let range = SkRange::Between(format!("PAYMENT#{}", seconds(from)), format!("PAYMENT#{}#~", seconds(to)));
+    let mut query = Query::new(format!("ACCOUNT#{account}"), range);
+    query.forward = false;
+    query.limit = 200;
+    let mut payments = Vec::new();
+    loop {
+        let page = store.query(&query).await?;
+        for item in &page.items {
+            payments.push(item.to_serde()?);
+        }
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => return Ok(payments),
+        }
+    }
+}
+
+/// The sum of the account's successful payments started since `since` (B9: since the current
+/// bill was posted). A payment counts for the bill the customer saw when pressing «Оплатить»,
+/// even if the bank's answer came after the next bill was posted.
+pub async fn paid_since(
+    store: &dyn Store,
+    account: &AccountNumber,
+    since: Timestamp,
+) -> Result<Kopecks, StoreError> {
+    let range = SkRange::Between(format!("CREDIT#{}", seconds(since)), "CREDIT#~".into());
+    let mut query = Query::new(format!("ACCOUNT#{account}"), range);
+    query.limit = 200;
+    let mut sum = 0i64;
+    loop {
+        let page = store.query(&query).await?;
+        for item in &page.items {
+            let credit: Credit = Item::to_serde(item)?;
+            sum += credit.amount.get();
+        }
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => return Ok(Kopecks::new(sum)),
+        }
+    }
+}
