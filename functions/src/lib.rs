@@ -10,7 +10,12 @@ use svet_api::hasher::Argon2Hasher;
 use svet_api::session::SessionKey;
 use svet_api::{App, Route, dispatch};
 use svet_aws::{DynamoStore, S3Documents, SesMailer};
+use svet_domain::payments::PaymentGateway;
 use svet_domain::{Config, RandomIds, SystemClock};
+use svet_sberbank::{
+    CallbackKey, Client, Credentials, FiscalSettings, GatewayConfig, PaymentObject, SberbankGateway, Secret,
+    TaxType, Url,
+};
 
 pub mod bills;
 pub mod registry_import;
@@ -55,7 +60,41 @@ pub async fn aws_app() -> anyhow::Result<App> {
         config: Arc::new(config),
         origins: vec![public_url.trim_end_matches('/').to_owned()],
         public_url,
+        payments: bank(&sdk).await?,
     })
+}
+
+/// The bank's gateway, for the functions given `SBERBANK_URL` (those that start or confirm
+/// payments): the merchant login from `SBERBANK_USER_NAME`, the password and the callback key
+/// from the SSM SecureString parameters named by `SBERBANK_PASSWORD_PARAMETER` and
+/// `SBERBANK_CALLBACK_KEY_PARAMETER`. The other functions get none.
+async fn bank(sdk: &svet_aws::aws_config::SdkConfig) -> anyhow::Result<Option<Arc<dyn PaymentGateway>>> {
+    let url = match std::env::var("SBERBANK_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => return Ok(None),
+    };
+    let text = |bytes: Vec<u8>, what: &str| {
+        String::from_utf8(bytes)
+            .map(|s| s.trim().to_owned())
+            .map_err(|_| anyhow::anyhow!("{what} is not UTF-8"))
+    };
+    let password = text(
+        svet_aws::secrets::ssm_secret(sdk, &env("SBERBANK_PASSWORD_PARAMETER")?).await?,
+        "the bank password",
+    )?;
+    let callback_key = text(
+        svet_aws::secrets::ssm_secret(sdk, &env("SBERBANK_CALLBACK_KEY_PARAMETER")?).await?,
+        "the callback key",
+    )?;
+    let credentials =
+        Credentials::Password { user_name: env("SBERBANK_USER_NAME")?, password: Secret::new(password) };
+    let client = Client::new(GatewayConfig::new(Url::parse(&url)?, credentials))?;
+    Ok(Some(Arc::new(SberbankGateway::new(
+        client,
+        CallbackKey::hmac(Secret::new(callback_key))?,
+        // The cheque's VAT and payment object: confirm with the bank's fiscal settings.
+        FiscalSettings { tax: TaxType::Vat20, payment_object: PaymentObject::Commodity },
+    ))))
 }
 
 /// Logs as JSON lines (CloudWatch), level from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`.

@@ -21,7 +21,7 @@ on_both_portals!(
     a_run_stopped_by_the_document_store_resumes,
 );
 
-async fn generate(p: &Portal, period: &str) -> Summary {
+pub(crate) async fn generate(p: &Portal, period: &str) -> Summary {
     let tariffs = Tariffs::embedded().unwrap();
     let generation = Generation {
         store: p.app.store.as_ref(),

@@ -11,6 +11,7 @@ mod helpers;
 mod identity;
 mod mail_contract;
 mod payments;
+mod payments_http;
 mod portal;
 mod readings;
 mod registry_import;

@@ -47,13 +47,13 @@ const RETURN_URL: &str = "http://127.0.0.1:8080/api/payments/return";
 
 /// The simulator on a free port (callbacks off: the tests deliver them), on a manual clock
 /// that starts at the portal's time, and the domain's gateway port over the real client.
-struct Bank {
+pub(crate) struct Bank {
     clock: Arc<ManualClock>,
-    gateway: SberbankGateway,
+    pub(crate) gateway: SberbankGateway,
 }
 
 impl Bank {
-    async fn start(p: &Portal) -> Bank {
+    pub(crate) async fn start(p: &Portal) -> Bank {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("the simulator cannot get a port");
         let address = listener.local_addr().unwrap();
         let clock = Arc::new(ManualClock::new(p.app.clock.now()));
@@ -92,7 +92,7 @@ impl Bank {
     }
 
     /// Moves both clocks (the portal's and the bank's) forward.
-    fn advance(&self, p: &Portal, seconds: i64) {
+    pub(crate) fn advance(&self, p: &Portal, seconds: i64) {
         p.advance(seconds);
         self.clock.advance(SignedDuration::from_secs(seconds));
     }
@@ -100,7 +100,7 @@ impl Bank {
 
 /// Pays on the simulator's page as a customer would, answering a 3-D Secure step with the
 /// test code.
-async fn pay_on_page(started: &Started, (pan, expiry, cvc): (&str, &str, &str)) {
+pub(crate) async fn pay_on_page(started: &Started, (pan, expiry, cvc): (&str, &str, &str)) {
     let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let mut page = Url::parse(&started.form_url).unwrap();
     page.set_query(None);
@@ -117,7 +117,7 @@ async fn pay_on_page(started: &Started, (pan, expiry, cvc): (&str, &str, &str)) 
 }
 
 /// A callback as the bank sends it, signed with the simulator's test key.
-fn callback(payment: &Payment, operation: &str, status: &str) -> Vec<(String, String)> {
+pub(crate) fn callback(payment: &Payment, operation: &str, status: &str) -> Vec<(String, String)> {
     let mut params: Vec<(String, String)> = vec![
         ("mdOrder".into(), payment.order_id.clone().unwrap()),
         ("orderNumber".into(), payment.order_number.clone().unwrap()),
@@ -159,13 +159,13 @@ async fn start(
 }
 
 /// Every credit item of the account: (sort key, amount).
-async fn credits(p: &Portal) -> Vec<(String, i64)> {
+pub(crate) async fn credits(p: &Portal) -> Vec<(String, i64)> {
     let query = Query::new(format!("ACCOUNT#{ACCOUNT}"), SkRange::Prefix("CREDIT#".into()));
     let page = p.app.store.query(&query).await.unwrap();
     page.items.iter().map(|i| (i.key.sk.clone(), i.data["amount"].as_i64().unwrap())).collect()
 }
 
-async fn stored(p: &Portal, payment: &Payment) -> Payment {
+pub(crate) async fn stored(p: &Portal, payment: &Payment) -> Payment {
     p.app.store.get(&payment.key()).await.unwrap().unwrap().to_serde().unwrap()
 }
 

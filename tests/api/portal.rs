@@ -47,6 +47,8 @@ pub struct Reply {
     pub body: Value,
     /// The `svet_session` cookie value set by this response ("" when cleared).
     pub cookie: Option<String>,
+    /// The `Location` header of a redirect.
+    pub location: Option<String>,
 }
 
 impl Portal {
@@ -132,6 +134,19 @@ impl Portal {
     }
 
     /// Any request, as an attacker might build it.
+    /// [`Portal::call`] on another `App` over the same ports (e.g. with a payment gateway).
+    pub async fn call_on(
+        &self,
+        app: &App,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        cookie: Option<&str>,
+    ) -> Reply {
+        send_to(app, method, path, body.map(|b| b.to_string()), cookie, Some(ORIGIN), "application/json")
+            .await
+    }
+
     pub async fn send(
         &self,
         method: Method,
@@ -141,28 +156,7 @@ impl Portal {
         origin: Option<&str>,
         content_type: &str,
     ) -> Reply {
-        let mut builder =
-            http::Request::builder().method(method.clone()).uri(path).header("content-type", content_type);
-        if let Some(origin) = origin {
-            builder = builder.header("origin", origin);
-        }
-        if let Some(cookie) = cookie {
-            builder = builder.header("cookie", format!("svet_session={cookie}"));
-        }
-        let body = body.map_or(lambda_http::Body::Empty, lambda_http::Body::Text);
-        let mut request = builder.body(body).unwrap();
-        request.extensions_mut().insert(ClientIp("192.0.2.7".into()));
-        let route_path = path.split('?').next().unwrap_or(path);
-        let response = match find(ROUTES, &method, route_path) {
-            Ok((route, _)) => svet_api::dispatch(&self.app, route, request).await,
-            Err(e) => e.into_response(),
-        };
-        let cookie =
-            response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
-                v.strip_prefix("svet_session=").map(|rest| rest.split(';').next().unwrap_or("").to_owned())
-            });
-        let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
-        Reply { status: response.status().as_u16(), body, cookie }
+        send_to(&self.app, method, path, body, cookie, origin, content_type).await
     }
 
     /// Registers and activates a demo account; returns its session cookie.
@@ -240,6 +234,41 @@ impl Portal {
     }
 }
 
+/// One request through the route table and `dispatch`, as the local server and Lambda do.
+pub async fn send_to(
+    app: &App,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+    cookie: Option<&str>,
+    origin: Option<&str>,
+    content_type: &str,
+) -> Reply {
+    let mut builder =
+        http::Request::builder().method(method.clone()).uri(path).header("content-type", content_type);
+    if let Some(origin) = origin {
+        builder = builder.header("origin", origin);
+    }
+    if let Some(cookie) = cookie {
+        builder = builder.header("cookie", format!("svet_session={cookie}"));
+    }
+    let body = body.map_or(lambda_http::Body::Empty, lambda_http::Body::Text);
+    let mut request = builder.body(body).unwrap();
+    request.extensions_mut().insert(ClientIp("192.0.2.7".into()));
+    let route_path = path.split('?').next().unwrap_or(path);
+    let response = match find(ROUTES, &method, route_path) {
+        Ok((route, _)) => svet_api::dispatch(app, route, request).await,
+        Err(e) => e.into_response(),
+    };
+    let cookie =
+        response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+            v.strip_prefix("svet_session=").map(|rest| rest.split(';').next().unwrap_or("").to_owned())
+        });
+    let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
+    Reply { status: response.status().as_u16(), body, cookie, location }
+}
+
 pub fn tag() -> String {
     crate::helpers::unique("t").replace('-', "")
 }
@@ -262,6 +291,7 @@ pub fn app(
         config: Arc::new(config()),
         public_url: ORIGIN.into(),
         origins: vec![ORIGIN.into()],
+        payments: None,
     }
 }
 

@@ -131,6 +131,7 @@ fn app(dir: &std::path::Path) -> anyhow::Result<App> {
         config: Arc::new(Config::from_env()?),
         public_url: ORIGIN.into(),
         origins: vec![ORIGIN.into()],
+        payments: None,
     })
 }
 

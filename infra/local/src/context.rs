@@ -10,6 +10,10 @@ use svet_api::session::SessionKey;
 use svet_domain::billing::Tariffs;
 use svet_domain::{Config, RandomIds, SystemClock};
 use svet_embedded::{FolderDocuments, OutboxMailer, SqliteStore};
+use svet_sberbank::{
+    CallbackKey, Client, Credentials, FiscalSettings, GatewayConfig, PaymentObject, SberbankGateway, Secret,
+    TaxType, Url,
+};
 
 pub struct Local {
     pub app: App,
@@ -42,6 +46,23 @@ pub fn data_dir() -> PathBuf {
         .filter(|d| !d.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| ".svet".into())
+}
+
+/// The bank's gateway, pointed at the simulator this local server plays under
+/// [`crate::server::SIM_PREFIX`], as its documented test merchant (`svet-api` / `svet`) with the
+/// simulator's test callback key (docs/sberbank-simulator.md).
+fn simulated_bank(base_url: &str) -> anyhow::Result<SberbankGateway> {
+    let url = Url::parse(&format!("{base_url}{}/payment/rest/", crate::server::SIM_PREFIX))
+        .context("the simulator's URL")?;
+    let credentials = Credentials::Password { user_name: "svet-api".into(), password: Secret::new("svet") };
+    let client = Client::new(GatewayConfig::new(url, credentials)).context("the gateway client")?;
+    let key =
+        CallbackKey::hmac(Secret::new(svet_sberbank_sim::TEST_CALLBACK_KEY)).context("the callback key")?;
+    Ok(SberbankGateway::new(
+        client,
+        key,
+        FiscalSettings { tax: TaxType::Vat20, payment_object: PaymentObject::Commodity },
+    ))
 }
 
 /// Opens the data folder (creating it) and wires the application.
@@ -78,6 +99,7 @@ pub fn open(base_url: &str) -> anyhow::Result<Local> {
         config: Arc::new(config),
         public_url: base_url.to_owned(),
         origins,
+        payments: Some(Arc::new(simulated_bank(base_url)?)),
     };
     Ok(Local { app, store, documents, outbox })
 }

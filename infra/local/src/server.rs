@@ -82,6 +82,11 @@ pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         web: web_dir(),
         bank: Arc::new(svet_sberbank_sim::Simulator::new(svet_sberbank_sim::Config {
             public_url: Some(format!("{base_url}{SIM_PREFIX}")),
+            // The bank's callbacks come to this server's own callback route.
+            merchants: vec![svet_sberbank_sim::Merchant {
+                callback_url: Some(format!("{base_url}{}", svet_api::routes::SBERBANK_CALLBACK.path)),
+                ..svet_sberbank_sim::Merchant::default()
+            }],
             ..svet_sberbank_sim::Config::default()
         })),
     });

@@ -4,8 +4,10 @@ use std::sync::Arc;
 
 use svet_domain::identity::Deps;
 use svet_domain::identity::passwords::PasswordHasher;
+use svet_domain::payments::{PaymentGateway, Payments};
 use svet_domain::{Clock, Config, Documents, IdGen, Mailer, Store};
 
+use crate::ApiError;
 use crate::session::SessionKey;
 
 /// Built once per Lambda container or local process, shared by all requests.
@@ -24,6 +26,10 @@ pub struct App {
     /// Origins allowed to send state-changing requests (the public URL's, and locally both
     /// `127.0.0.1` and `localhost`).
     pub origins: Vec<String>,
+    /// The bank's gateway (`svet_sberbank::SberbankGateway`): only the functions that start or
+    /// confirm payments are given one (and the right to read its secrets); the others have
+    /// `None` and answer 503 if asked to.
+    pub payments: Option<Arc<dyn PaymentGateway>>,
 }
 
 impl App {
@@ -38,5 +44,20 @@ impl App {
             config: &self.config,
             public_url: &self.public_url,
         }
+    }
+
+    /// The payments use cases' view of the ports; 503 where no gateway is configured.
+    pub fn payments(&self) -> Result<Payments<'_>, ApiError> {
+        let gateway = self
+            .payments
+            .as_deref()
+            .ok_or_else(|| ApiError::Unavailable(anyhow::anyhow!("no payment gateway is configured here")))?;
+        Ok(Payments {
+            store: self.store.as_ref(),
+            clock: self.clock.as_ref(),
+            ids: self.ids.as_ref(),
+            config: &self.config,
+            gateway,
+        })
     }
 }

@@ -1,7 +1,7 @@
 //! The one route table. The Lambda binaries pick their route from it, the local server mounts
 //! all of it, and a test holds it against template.yaml.
 
-use crate::handlers::{auth, bills, company, health, password, readings, settings};
+use crate::handlers::{auth, bills, company, health, password, payments, readings, settings};
 use crate::{Route, route};
 
 pub const HEALTH: Route = route!("health", GET, "/api/health", health::get);
@@ -30,6 +30,13 @@ pub const READINGS_SUBMIT: Route = route!("readings-submit", POST, "/api/reading
 pub const BILL_CURRENT: Route = route!("bill-current", GET, "/api/bill", bills::current);
 pub const BILLS_HISTORY: Route = route!("bills-history", GET, "/api/bills", bills::history);
 
+pub const PAYMENTS_START: Route = route!("payments-start", POST, "/api/payments", payments::start);
+pub const PAYMENTS_RETURN: Route =
+    route!("payments-return", GET, "/api/payments/return", payments::return_from_bank);
+pub const PAYMENTS_LIST: Route = route!("payments-list", GET, "/api/payments", payments::history);
+pub const SBERBANK_CALLBACK: Route =
+    route!("sberbank-callback", GET, "/api/sberbank/callback", payments::callback);
+
 pub const ROUTES: &[Route] = &[
     HEALTH,
     COMPANY,
@@ -50,4 +57,8 @@ pub const ROUTES: &[Route] = &[
     READINGS_SUBMIT,
     BILL_CURRENT,
     BILLS_HISTORY,
+    PAYMENTS_START,
+    PAYMENTS_RETURN,
+    PAYMENTS_LIST,
+    SBERBANK_CALLBACK,
 ];

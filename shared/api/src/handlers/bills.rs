@@ -61,6 +61,8 @@ pub async fn current(app: &App, request: Request) -> Result<Response<Body>, ApiE
     let latest = bills::bills(app.store.as_ref(), &who.account, 1).await?.into_iter().next();
     let body = match latest {
         Some(posted) => json!({
+            // «Оплачено по текущей квитанции» (B9), in kopecks.
+            "paid_since_bill": svet_domain::payments::paid_since(app.store.as_ref(), &who.account, posted.posted_at).await?,
             "documents": documents(app, &posted, true).await?,
             "tariff_name": tariff_name(app, &posted.bill.tariff),
             "bill": posted.bill,

@@ -6,5 +6,6 @@ pub mod company;
 pub mod health;
 mod identity_errors;
 pub mod password;
+pub mod payments;
 pub mod readings;
 pub mod settings;

@@ -81,7 +81,7 @@ pub async fn submit(app: &App, request: Request) -> Result<Response<Body>, ApiEr
     json(StatusCode::CREATED, &view(&reading))
 }
 
-fn submit_error(e: SubmitError) -> ApiError {
+pub(crate) fn submit_error(e: SubmitError) -> ApiError {
     let fields = |status, code, message: &str, fields| ApiError::Fields {
         status,
         code,

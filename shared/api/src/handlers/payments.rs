@@ -1,0 +1,268 @@
+//! Card payments over HTTP (B3–B11, P1–P5): `POST /api/payments` starts one and answers the
+//! bank's page, `GET /api/payments/return` is where the bank sends the customer back,
+//! `GET /api/sberbank/callback` is the bank's notice, and `GET /api/payments` lists them.
+//!
+//! The return is a cross-site navigation from the bank's page, so the SameSite=Strict session
+//! cookie does not come with it: it needs no session. It takes only the order id from the
+//! redirect, asks the bank (the domain's `confirm`), and sends the browser on to «Счёт»; the
+//! page then loads with its cookie as usual. Neither the return nor the callback is trusted
+//! beyond naming an order.
+
+use http::{StatusCode, header};
+use jiff::civil::Date;
+use jiff::{Timestamp, ToSpan};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use svet_domain::Kopecks;
+use svet_domain::billing::Registers;
+use svet_domain::identity::input::parse_email;
+use svet_domain::money::MoneyError;
+use svet_domain::payments::{
+    CallbackOutcome, ConfirmError, OrderRef, Payment, PaymentError, PaymentStatus, StartPayment, list,
+};
+use svet_domain::readings::Typed;
+
+use crate::error::json;
+use crate::handlers::readings::submit_error;
+use crate::request::json_body;
+use crate::session::{caller, same_origin};
+use crate::{ApiError, App, Body, Request, Response};
+
+/// Where the bank sends the customer back; it appends `orderId=…`.
+pub const RETURN_PATH: &str = "/api/payments/return";
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ReadingsPart {
+    single: Option<String>,
+    day: Option<String>,
+    night: Option<String>,
+    #[serde(default)]
+    confirm: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PaymentForm {
+    /// As typed: «1 234,50».
+    amount: String,
+    receipt_email: String,
+    #[serde(default)]
+    readings: Option<ReadingsPart>,
+    form_token: String,
+}
+
+fn field(field: &'static str, message: String) -> ApiError {
+    ApiError::Fields {
+        status: StatusCode::BAD_REQUEST,
+        code: "invalid",
+        message: "Проверьте поля, отмеченные ниже.".into(),
+        fields: vec![(field, message)],
+    }
+}
+
+fn amount_message(e: &MoneyError) -> String {
+    match e {
+        MoneyError::Empty => "Введите сумму оплаты.".into(),
+        MoneyError::BadCharacter(c) => {
+            format!("Сумма может содержать только цифры и запятую перед копейками, а не «{c}».")
+        }
+        MoneyError::DotDecimal => "Отделяйте копейки запятой, а не точкой: 1 234,50.".into(),
+        MoneyError::TooManyDecimals => "После запятой — не больше двух цифр (копейки).".into(),
+        MoneyError::TooLarge => "Слишком большая сумма.".into(),
+    }
+}
+
+fn payment_error(e: PaymentError) -> ApiError {
+    let message = e.message_ru();
+    match e {
+        PaymentError::ZeroAmount | PaymentError::Negative | PaymentError::AboveLimit { .. } => {
+            field("amount", message)
+        }
+        PaymentError::Readings(e) => submit_error(e),
+        PaymentError::BadIdempotencyKey => {
+            ApiError::Client { status: StatusCode::BAD_REQUEST, code: "bad_form_token", message }
+        }
+        PaymentError::InProgress => {
+            ApiError::Client { status: StatusCode::CONFLICT, code: "in_progress", message }
+        }
+        PaymentError::NotInRegistry => {
+            ApiError::Internal(anyhow::anyhow!("a session for an account outside the registry"))
+        }
+        PaymentError::Gateway(cause) => {
+            tracing::warn!(error = %cause, "register.do failed");
+            ApiError::Client { status: StatusCode::BAD_GATEWAY, code: "bank_unavailable", message }
+        }
+        PaymentError::Store(e) => e.into(),
+    }
+}
+
+/// `POST /api/payments`: 201 with the payment's id and the bank's page.
+pub async fn start(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+    same_origin(app, &request)?;
+    let who = caller(app, &request).await?;
+    let form: PaymentForm = json_body(&request)?;
+    let amount = Kopecks::parse_rubles(&form.amount).map_err(|e| field("amount", amount_message(&e)))?;
+    let email = parse_email(&form.receipt_email).map_err(|e| field("receipt_email", e.message_ru()))?;
+    let readings = form.readings.unwrap_or_default();
+    let typed = Typed { single: readings.single, day: readings.day, night: readings.night };
+    let return_url = format!("{}{RETURN_PATH}", app.public_url.trim_end_matches('/'));
+    let started = app
+        .payments()?
+        .start(&StartPayment {
+            account: &who.account,
+            amount,
+            email,
+            readings: &typed,
+            confirm_readings: readings.confirm,
+            idempotency_key: &form.form_token,
+            return_url: &return_url,
+        })
+        .await
+        .map_err(payment_error)?;
+    json(StatusCode::CREATED, &json!({ "payment": started.payment.id, "form_url": started.form_url }))
+}
+
+/// The query's parameters, decoded, in order, duplicates kept (the callback refuses them).
+fn query(request: &Request) -> Vec<(String, String)> {
+    use lambda_http::RequestExt;
+    if let Some(raw) = request.uri().query() {
+        return form_urlencoded::parse(raw.as_bytes()).into_owned().collect();
+    }
+    let params = request.query_string_parameters();
+    params
+        .iter()
+        .flat_map(|(name, _)| {
+            params.all(name).unwrap_or_default().into_iter().map(move |v| (name.to_owned(), v.to_owned()))
+        })
+        .collect()
+}
+
+fn one<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+fn see_other(location: &str) -> Result<Response<Body>, ApiError> {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, location)
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::Empty)
+        .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// `GET /api/payments/return?orderId=…`: asks the bank, then 303 to «Счёт» with the outcome
+/// (`paid`, `declined`, `registered` while the bank has no answer yet, …; `unknown` for an
+/// order that is not ours, `pending` when the bank could not be asked).
+pub async fn return_from_bank(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+    let params = query(&request);
+    let status = match one(&params, "orderId") {
+        None => "unknown".to_owned(),
+        Some(order_id) => match app.payments()?.confirm(OrderRef::Id(order_id)).await {
+            Ok(Some(confirmed)) => status_name(confirmed.payment.status),
+            Ok(None) => "unknown".to_owned(),
+            Err(ConfirmError::Gateway(e)) => {
+                // Reconciliation settles it; the page says the bank has not answered yet.
+                tracing::warn!(error = %e, "the bank could not be asked on a return");
+                "pending".to_owned()
+            }
+            Err(ConfirmError::Refused(e)) => {
+                tracing::warn!(error = %e, "a return was refused");
+                "unknown".to_owned()
+            }
+            Err(ConfirmError::Store(e)) => return Err(e.into()),
+        },
+    };
+    see_other(&format!("/bill.html?payment={status}"))
+}
+
+fn status_name(status: PaymentStatus) -> String {
+    serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// `GET /api/sberbank/callback`: a wrong checksum is 400 (logged, nothing changed); an order
+/// that is not ours is 200 so the bank stops; otherwise confirmed with the bank and 200.
+pub async fn callback(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+    let params = query(&request);
+    match app.payments()?.callback(&params).await {
+        Ok(CallbackOutcome::UnknownOrder) => {
+            tracing::info!("a verified callback for an order that is not ours");
+            json(StatusCode::OK, &json!({ "ok": true }))
+        }
+        Ok(CallbackOutcome::Confirmed(c)) => {
+            tracing::info!(payment = %c.payment.id, status = ?c.payment.status, credited_now = c.credited_now, "callback");
+            json(StatusCode::OK, &json!({ "ok": true }))
+        }
+        Err(ConfirmError::Refused(why)) => {
+            // No parameters in the log: the order and the amount are enough to find nothing
+            // personal, but a forged callback's text is not worth keeping.
+            tracing::warn!(reason = %why, "a callback was refused");
+            Err(ApiError::Client {
+                status: StatusCode::BAD_REQUEST,
+                code: "refused",
+                message: "Уведомление отклонено.".into(),
+            })
+        }
+        // The bank retries its callback; reconciliation settles it in any case.
+        Err(ConfirmError::Gateway(e)) => Err(ApiError::Unavailable(e.into())),
+        Err(ConfirmError::Store(e)) => Err(e.into()),
+    }
+}
+
+fn view(p: &Payment) -> Value {
+    let readings = p.readings.map(|r| match r {
+        Registers::Single(value) => json!({ "single": value }),
+        Registers::DayNight { day, night } => json!({ "day": day, "night": night }),
+    });
+    json!({
+        "id": p.id,
+        "created_at": p.created_at,
+        "paid_at": p.paid_at,
+        "amount": p.amount,
+        "amount_text": p.amount.to_string(),
+        "status": p.status,
+        "status_label": p.status.label_ru(),
+        "readings": readings,
+        "refunded": p.refunded,
+    })
+}
+
+fn date_param(params: &[(String, String)], name: &'static str) -> Result<Option<Date>, ApiError> {
+    match one(params, name) {
+        None | Some("") => Ok(None),
+        Some(text) => {
+            text.parse::<Date>().map(Some).map_err(|_| field(name, "Укажите дату в виде ГГГГ-ММ-ДД.".into()))
+        }
+    }
+}
+
+/// `GET /api/payments?from=YYYY-MM-DD&to=YYYY-MM-DD`: the caller's payments and readings-only
+/// rows created in the range (both days included, the company's time zone), newest first; by
+/// default the last three months.
+pub async fn history(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+    let who = caller(app, &request).await?;
+    let params = query(&request);
+    let tz = app.config.time_zone();
+    let today = app.clock.now().to_zoned(tz.clone()).date();
+    let to = date_param(&params, "to")?.unwrap_or(today);
+    let from = match date_param(&params, "from")? {
+        Some(d) => d,
+        None => to.checked_sub(3.months()).map_err(|e| ApiError::Internal(e.into()))?,
+    };
+    if from > to {
+        return Err(field("from", "Начало периода позже его конца.".into()));
+    }
+    let start = day_start(from, &tz)?;
+    let end = day_start(to.tomorrow().map_err(|e| ApiError::Internal(e.into()))?, &tz)?
+        .checked_sub(1.second())
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let payments = list(app.store.as_ref(), &who.account, start, end).await?;
+    json(
+        StatusCode::OK,
+        &json!({ "from": from, "to": to, "payments": payments.iter().map(view).collect::<Vec<_>>() }),
+    )
+}
+
+fn day_start(date: Date, tz: &jiff::tz::TimeZone) -> Result<Timestamp, ApiError> {
+    date.to_zoned(tz.clone()).map(|z| z.timestamp()).map_err(|e| ApiError::Internal(e.into()))
+}

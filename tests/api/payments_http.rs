@@ -1,0 +1,258 @@
+//! The payments' HTTP routes on both portals, against the gateway simulator on a free port (as
+//! in payments.rs): a payment started over the API, paid on the simulator's page, and
+//! confirmed by the bank's return without a session cookie; forged, valid, duplicate and
+//! unknown callbacks; the «Платежи» list seen only by its own customer; the amount's errors in
+//! Russian.
+
+use std::sync::Arc;
+
+use http::Method;
+use jiff::Timestamp;
+use serde_json::{Value, json};
+use svet_api::App;
+use svet_domain::payments::{Payment, PaymentStatus, Started, list};
+use svet_domain::{AccountNumber, Kopecks};
+use svet_sberbank::Secret;
+use svet_sberbank::callback::hmac_checksum;
+use svet_sberbank_sim::TEST_CALLBACK_KEY;
+
+use crate::bills::generate;
+use crate::payments::{Bank, callback, credits, pay_on_page, stored};
+use crate::portal::{Portal, Reply, on_both_portals};
+
+on_both_portals!(
+    a_payment_started_over_the_api_is_paid_after_a_return_without_a_cookie,
+    callbacks_over_http_are_checked_and_credit_once,
+    another_customer_does_not_see_the_payment,
+    amount_errors_are_in_russian,
+    the_bill_shows_what_was_paid_since_it_was_posted,
+);
+
+const ACCOUNT: &str = "180211111";
+const ADDRESS: &str = "г. Калуга, ул. Ленина, д. 12, кв. 5";
+const OTHER: (&str, &str) = ("180211112", "г. Калуга, ул. Кирова, д. 3, кв. 41");
+const SUCCESS_CARD: (&str, &str, &str) = ("2202205000012424", "05/28", "649");
+
+/// The portal's application with the simulator's gateway.
+fn with_bank(p: &Portal, bank: &Bank) -> App {
+    App { payments: Some(Arc::new(bank.gateway.clone())), ..p.app.clone() }
+}
+
+async fn start(p: &Portal, app: &App, cookie: &str, amount: &str, token: &str) -> Reply {
+    let form = json!({
+        "amount": amount,
+        "receipt_email": "ivanov@list.ru",
+        "readings": { "single": "12445" },
+        "form_token": token,
+    });
+    p.call_on(app, Method::POST, "/api/payments", Some(form), Some(cookie)).await
+}
+
+/// The stored payment the API answered with, and its page.
+async fn started(p: &Portal, reply: &Reply) -> Started {
+    assert_eq!(reply.status, 201, "{}: {:?}", p.backend, reply.body);
+    let id = reply.body["payment"].as_str().unwrap();
+    let account = AccountNumber::parse(ACCOUNT).unwrap();
+    let all =
+        list(p.app.store.as_ref(), &account, Timestamp::UNIX_EPOCH, "2100-01-01T00:00:00Z".parse().unwrap())
+            .await
+            .unwrap();
+    let payment = all.into_iter().find(|x| x.id == id).expect("the payment is stored");
+    Started { payment, form_url: reply.body["form_url"].as_str().unwrap().to_owned() }
+}
+
+fn query(params: &[(String, String)]) -> String {
+    params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+}
+
+async fn deliver(p: &Portal, app: &App, params: &[(String, String)]) -> Reply {
+    p.call_on(app, Method::GET, &format!("/api/sberbank/callback?{}", query(params)), None, None).await
+}
+
+async fn a_payment_started_over_the_api_is_paid_after_a_return_without_a_cookie(p: &Portal) {
+    let bank = Bank::start(p).await;
+    let app = with_bank(p, &bank);
+    let cookie = p.logged_in(ACCOUNT, ADDRESS).await;
+
+    let reply = start(p, &app, &cookie, "1 234,56", "form-token-http-1").await;
+    let started = started(p, &reply).await;
+    assert_eq!(started.payment.amount, Kopecks::new(123_456), "{}", p.backend);
+    assert_eq!(started.payment.status, PaymentStatus::Registered, "{}", p.backend);
+    // The same form again (a double click): the same payment and page.
+    let again = start(p, &app, &cookie, "1 234,56", "form-token-http-1").await;
+    assert_eq!(again.status, 201, "{}: {:?}", p.backend, again.body);
+    assert_eq!(again.body, reply.body, "{}", p.backend);
+    // Without a session, or from another origin: refused.
+    let form = json!({ "amount": "1", "receipt_email": "ivanov@list.ru", "form_token": "form-token-http-x" });
+    assert_eq!(p.call_on(&app, Method::POST, "/api/payments", Some(form), None).await.status, 401);
+
+    pay_on_page(&started, SUCCESS_CARD).await;
+
+    // The bank's return, a cross-site navigation: no cookie. Its own parameters other than the
+    // order id are not believed.
+    let order_id = started.payment.order_id.clone().unwrap();
+    let back = p
+        .call_on(
+            &app,
+            Method::GET,
+            &format!("/api/payments/return?orderId={order_id}&status=failed"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(back.status, 303, "{}: {:?}", p.backend, back.body);
+    assert_eq!(back.location.as_deref(), Some("/bill.html?payment=paid"), "{}", p.backend);
+    assert_eq!(stored(p, &started.payment).await.status, PaymentStatus::Paid, "{}", p.backend);
+    assert_eq!(credits(p).await.len(), 1, "{}", p.backend);
+    // The return again: still one credit.
+    let back =
+        p.call_on(&app, Method::GET, &format!("/api/payments/return?orderId={order_id}"), None, None).await;
+    assert_eq!(back.location.as_deref(), Some("/bill.html?payment=paid"), "{}", p.backend);
+    assert_eq!(credits(p).await.len(), 1, "{}", p.backend);
+
+    // An order that is not ours, and none at all.
+    for path in ["/api/payments/return?orderId=00000000-0000-0000-0000-000000000000", "/api/payments/return"]
+    {
+        let r = p.call_on(&app, Method::GET, path, None, None).await;
+        assert_eq!(r.status, 303, "{}", p.backend);
+        assert_eq!(r.location.as_deref(), Some("/bill.html?payment=unknown"), "{}: {path}", p.backend);
+    }
+}
+
+async fn callbacks_over_http_are_checked_and_credit_once(p: &Portal) {
+    let bank = Bank::start(p).await;
+    let app = with_bank(p, &bank);
+    let cookie = p.logged_in(ACCOUNT, ADDRESS).await;
+    let started = started(p, &start(p, &app, &cookie, "500", "form-token-http-2").await).await;
+    pay_on_page(&started, SUCCESS_CARD).await;
+    let before: Payment = stored(p, &started.payment).await;
+
+    // A forged checksum: 400, nothing changed although the bank has the money.
+    let mut forged = callback(&before, "deposited", "1");
+    forged.last_mut().unwrap().1 = "0".repeat(64);
+    let r = deliver(p, &app, &forged).await;
+    assert_eq!(r.status, 400, "{}: {:?}", p.backend, r.body);
+    assert_eq!(stored(p, &before).await, before, "{}: byte for byte unchanged", p.backend);
+    assert!(credits(p).await.is_empty(), "{}", p.backend);
+    // No checksum at all: the same.
+    let mut unsigned = callback(&before, "deposited", "1");
+    unsigned.pop();
+    assert_eq!(deliver(p, &app, &unsigned).await.status, 400, "{}", p.backend);
+    assert_eq!(stored(p, &before).await, before, "{}", p.backend);
+
+    // The real one, then a duplicate: 200 both times, one credit.
+    for _ in 0..2 {
+        let r = deliver(p, &app, &callback(&before, "deposited", "1")).await;
+        assert_eq!(r.status, 200, "{}: {:?}", p.backend, r.body);
+    }
+    assert_eq!(stored(p, &before).await.status, PaymentStatus::Paid, "{}", p.backend);
+    assert_eq!(credits(p).await.len(), 1, "{}: one credit", p.backend);
+
+    // A signed callback for an order that is not ours: 200, so the bank stops.
+    let mut unknown: Vec<(String, String)> = vec![
+        ("mdOrder".into(), "00000000-0000-0000-0000-000000000000".into()),
+        ("orderNumber".into(), format!("sv{}", "0".repeat(28))),
+        ("operation".into(), "deposited".into()),
+        ("status".into(), "1".into()),
+    ];
+    let checksum =
+        hmac_checksum(&Secret::new(TEST_CALLBACK_KEY), unknown.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    unknown.push(("checksum".into(), checksum));
+    assert_eq!(deliver(p, &app, &unknown).await.status, 200, "{}", p.backend);
+    assert_eq!(credits(p).await.len(), 1, "{}", p.backend);
+}
+
+async fn another_customer_does_not_see_the_payment(p: &Portal) {
+    let bank = Bank::start(p).await;
+    let app = with_bank(p, &bank);
+    let cookie = p.logged_in(ACCOUNT, ADDRESS).await;
+    let other = p.logged_in(OTHER.0, OTHER.1).await;
+    let reply = start(p, &app, &cookie, "100,50", "form-token-http-3").await;
+    let started = started(p, &reply).await;
+
+    let mine = p.call_on(&app, Method::GET, "/api/payments", None, Some(&cookie)).await;
+    assert_eq!(mine.status, 200, "{}: {:?}", p.backend, mine.body);
+    let rows = mine.body["payments"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{}: {rows:?}", p.backend);
+    assert_eq!(rows[0]["id"], started.payment.id.as_str());
+    assert_eq!(rows[0]["amount"], 10_050);
+    assert_eq!(rows[0]["status_label"], "Ожидает оплаты");
+
+    let theirs = p.call_on(&app, Method::GET, "/api/payments", None, Some(&other)).await;
+    assert_eq!(theirs.status, 200, "{}", p.backend);
+    assert_eq!(theirs.body["payments"], json!([]), "{}", p.backend);
+    assert_eq!(p.call_on(&app, Method::GET, "/api/payments", None, None).await.status, 401);
+
+    // A range that ends before the payment, and a bad date.
+    let earlier = p
+        .call_on(&app, Method::GET, "/api/payments?from=2025-01-01&to=2026-02-14", None, Some(&cookie))
+        .await;
+    assert_eq!(earlier.body["payments"], json!([]), "{}", p.backend);
+    let bad = p.call_on(&app, Method::GET, "/api/payments?from=15.02.2026", None, Some(&cookie)).await;
+    assert_eq!(bad.status, 400, "{}", p.backend);
+    assert_eq!(bad.body["fields"]["from"], "Укажите дату в виде ГГГГ-ММ-ДД.");
+}
+
+async fn amount_errors_are_in_russian(p: &Portal) {
+    let bank = Bank::start(p).await;
+    let app = with_bank(p, &bank);
+    let cookie = p.logged_in(ACCOUNT, ADDRESS).await;
+    let cases: &[(&str, &str)] = &[
+        ("", "Введите сумму оплаты."),
+        ("сто", "Сумма может содержать только цифры"),
+        ("-5", "не может быть отрицательной"),
+        ("0", "«Передать показания счетчика»"),
+        ("1,234", "не больше двух цифр"),
+        ("12.50", "запятой, а не точкой"),
+        ("100 000,01", "на части"),
+        ("99999999999999", "Слишком большая сумма"),
+    ];
+    for (i, (amount, message)) in cases.iter().enumerate() {
+        let r = start(p, &app, &cookie, amount, &format!("form-token-amount-{i}")).await;
+        assert_eq!(r.status, 400, "{}: {amount:?}: {:?}", p.backend, r.body);
+        let said = r.body["fields"]["amount"].as_str().unwrap_or_default();
+        assert!(said.contains(message), "{}: {amount:?}: {said:?}", p.backend);
+    }
+    let r = start(p, &app, &cookie, "0,01", "form-token-amount-ok").await;
+    assert_eq!(r.status, 201, "{}: {:?}", p.backend, r.body);
+    let mine = p.call_on(&app, Method::GET, "/api/payments", None, Some(&cookie)).await;
+    assert_eq!(
+        mine.body["payments"].as_array().unwrap().len(),
+        1,
+        "{}: refused amounts store nothing",
+        p.backend
+    );
+    let Value::String(bad_email) =
+        &start_with_email(p, &app, &cookie, "ivanov").await.body["fields"]["receipt_email"]
+    else {
+        panic!("{}: no e-mail error", p.backend)
+    };
+    assert!(!bad_email.is_empty());
+}
+
+async fn start_with_email(p: &Portal, app: &App, cookie: &str, email: &str) -> Reply {
+    let form = json!({
+        "amount": "10", "receipt_email": email, "readings": { "single": "12445" }, "form_token": "form-token-email",
+    });
+    p.call_on(app, Method::POST, "/api/payments", Some(form), Some(cookie)).await
+}
+
+async fn the_bill_shows_what_was_paid_since_it_was_posted(p: &Portal) {
+    let bank = Bank::start(p).await;
+    let app = with_bank(p, &bank);
+    // The February bills are posted on 5 March.
+    bank.advance(p, 18 * 86_400);
+    generate(p, "2026-02").await;
+    let cookie = p.logged_in(ACCOUNT, ADDRESS).await;
+    let bill = p.call_on(&app, Method::GET, "/api/bill", None, Some(&cookie)).await;
+    assert_eq!(bill.body["paid_since_bill"], 0, "{}: {:?}", p.backend, bill.body);
+
+    let started = started(p, &start(p, &app, &cookie, "700,25", "form-token-http-bill").await).await;
+    pay_on_page(&started, SUCCESS_CARD).await;
+    let order_id = started.payment.order_id.clone().unwrap();
+    let back =
+        p.call_on(&app, Method::GET, &format!("/api/payments/return?orderId={order_id}"), None, None).await;
+    assert_eq!(back.location.as_deref(), Some("/bill.html?payment=paid"), "{}", p.backend);
+    let bill = p.call_on(&app, Method::GET, "/api/bill", None, Some(&cookie)).await;
+    assert_eq!(bill.body["paid_since_bill"], 70_025, "{}: {:?}", p.backend, bill.body);
+}
