@@ -270,6 +270,31 @@ describe('«Счёт» with a single-rate meter (180211111)', () => {
       await tab.close();
       assert.equal(await page.locator('#bill-print').textContent(), 'Распечатать');
 
+      // Pay part of the bill by card on the bank's page (the simulator in the local server).
+      const amount = page.getByLabel('Сумма к оплате, ₽', { exact: true });
+      assert.equal(plain(await amount.inputValue()), rub(due).replace(' ₽', '').replace(' ', ''), 'the amount due by default');
+      assert.equal(await page.getByLabel('Получить чек по электронной почте', { exact: true }).inputValue(), SINGLE.email);
+      await amount.fill('100,50');
+      // B3: paying sends the current reading with it.
+      await page.getByLabel('Текущие показания счетчика', { exact: true }).fill('12510');
+      await page.getByRole('button', { name: 'Оплатить', exact: true }).click();
+      await page.waitForURL(/\/sim\/sberbank\//, { timeout: 10_000 }).catch(async (e) => {
+        const invalid = await page.locator('[aria-invalid="true"]').evaluateAll((els) => els.map((x) => `${x.id}: ${document.getElementById(`${x.id}-error`)?.textContent}`));
+        throw new Error(`not on the bank's page: «${await page.locator('#readings-status').innerText()}» ${invalid} ${e}`);
+      });
+      await page.getByLabel('Номер карты').fill('2202 2050 0001 2424');
+      await page.getByLabel('Срок действия').fill('05/28');
+      await page.getByLabel('CVC').fill('649');
+      await page.getByRole('button', { name: 'Оплатить картой' }).click();
+      await page.waitForURL(/\/bill\.html/);
+      await page.locator('#bill-page').waitFor();
+      await textContains(page.locator('#payment-status'), 'Платеж успешно выполнен');
+      await textContains(page.locator('.totals__paid'), `Оплачено по текущей квитанции ${rub(10050)}`);
+      assert.equal(plain(await amount.inputValue()), rub(due - 10050).replace(' ₽', '').replace(' ', ''), 'what is left to pay');
+      await textContains(page.locator('#history-table tbody tr').first(), '12510');
+      await noSeriousAxe(page, 'bill.html after a payment');
+      await page.screenshot({ path: join(SCREENSHOTS, 'bill-paid-1280.png'), fullPage: true });
+
       // Notices are on by default: a short mail with a link, no attachment.
       const notice = readOutbox(server.dataDir).filter((m) => m.to === SINGLE.email && m.subject.startsWith('Выставлен счёт'));
       assert.equal(notice.length, 1, 'one notice');
@@ -323,6 +348,12 @@ describe('«Счёт» with a day/night meter (180211112)', () => {
       const nightValue = (await last('#night-hint')) + 40;
       await day.fill(String(dayValue));
       await night.fill(String(nightValue));
+      // A bill is posted: the amount due is filled in and the button pays (B11); without an
+      // amount it sends the readings alone.
+      const amount = page.getByLabel('Сумма к оплате, ₽', { exact: true });
+      assert.notEqual(await amount.inputValue(), '');
+      assert.equal(await page.getByRole('button', { name: 'Оплатить', exact: true }).count(), 1);
+      await amount.fill('');
       await page.getByRole('button', { name: 'Передать показания счетчика' }).click();
       const confirm = page.getByRole('button', { name: 'Да, показания верны' });
       await eventually(
@@ -379,9 +410,10 @@ describe('«Счёт» without a meter (180211113)', () => {
     try {
       const { page, errors } = await logInToBill(ctx, NO_METER);
       await textContains(page.locator('#readings'), 'Прибор учёта не установлен: показания не передаются.');
-      assert.equal(await page.locator('#readings input').count(), 0);
+      assert.equal(await page.locator('#readings .reading-input').count(), 0);
       assert.equal(await page.getByLabel(/Текущие показания счетчика/).count(), 0);
       assert.equal(await page.getByRole('button', { name: 'Передать показания счетчика' }).count(), 0);
+      assert.equal(await page.getByRole('button', { name: 'Оплатить', exact: true }).count(), 1, 'paying needs no meter');
       assert.deepEqual(errors, [], 'no script errors or CSP violations');
     } finally {
       await ctx.close();

@@ -124,7 +124,8 @@ function renderForm() {
   const box = byId('readings-fields');
   box.textContent = '';
   byId('no-meter').hidden = meter.kind !== 'none';
-  form.hidden = meter.kind === 'none';
+  form.hidden = false;
+  updateButton();
   if (meter.kind === 'none') return;
   const digits = meter.digits;
   for (const [name, label, last] of registers()) {
@@ -157,6 +158,66 @@ function renderForm() {
       setError(input, problem ? problem.message : null);
     });
   }
+}
+
+/**
+ * A typed amount in kopecks, as people type it («1 234,50», «1234.5», «100»); null when it is
+ * not an amount (the server decides and says why); 0 when empty.
+ * @param {string} typed
+ */
+export function amountKopecks(typed) {
+  const text = typed.replace(/[\s\u00a0]/g, '').replace(/₽$/, '');
+  if (text === '') return 0;
+  const m = /^(\d{1,9})(?:[.,](\d{1,2}))?$/.exec(text);
+  if (!m) return null;
+  return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+}
+
+/** «Оплатить» with an amount, «Передать показания счетчика» without (B11). */
+function updateButton() {
+  const typed = /** @type {HTMLInputElement} */ (byId('amount')).value;
+  const kopecks = amountKopecks(typed);
+  const pay = kopecks !== 0 || meter.kind === 'none';
+  byId('readings-submit').textContent = pay ? 'Оплатить' : 'Передать показания счетчика';
+}
+
+/** A fresh token per payment form: the same token twice is one order (a double click). */
+let formToken = crypto.randomUUID();
+
+/** @param {Record<string, string>} values */
+async function pay(values) {
+  const form = /** @type {HTMLFormElement} */ (byId('readings-form'));
+  const status = byId('readings-status');
+  // B3: a payment carries the current readings (none without a meter).
+  const body = {
+    amount: /** @type {HTMLInputElement} */ (byId('amount')).value.trim(),
+    receipt_email: /** @type {HTMLInputElement} */ (byId('receipt_email')).value.trim(),
+    form_token: formToken,
+    ...(Object.keys(values).length ? { readings: values } : {}),
+  };
+  const result = await post('/api/payments', body);
+  if (loggedOut(result)) return;
+  if (result.ok && typeof result.body.form_url === 'string') {
+    setStatus(status, 'Переходим на страницу банка для оплаты картой…', 'info');
+    window.location.assign(result.body.form_url);
+    return;
+  }
+  const orphans = showFieldErrors(form, result.body.fields);
+  setStatus(status, orphans.length ? orphans.join(' ') : statusMessage(result.body), 'error');
+  focusFirstInvalid(form);
+}
+
+/** What the bank's return said (`?payment=…`), in words; the server asked the bank. */
+function showPaymentOutcome() {
+  const outcome = new URLSearchParams(window.location.search).get('payment');
+  if (!outcome) return;
+  const words = {
+    paid: ['Платеж успешно выполнен.', 'ok'],
+    declined: ['Платёж не прошёл: банк отклонил оплату. Деньги не списаны. Попробуйте ещё раз или другой картой.', 'error'],
+    expired: ['Время на оплату истекло. Деньги не списаны. Попробуйте ещё раз.', 'error'],
+  }[outcome] ?? ['Платёж ещё обрабатывается банком. Его статус появится на этой странице в течение нескольких минут.', 'info'];
+  setStatus(byId('payment-status'), words[0], /** @type {any} */ (words[1]));
+  history.replaceState(null, '', window.location.pathname);
 }
 
 function hideConfirm() {
@@ -209,6 +270,7 @@ function setUpForm() {
       /** @type {Record<string, string>} */
       const values = {};
       let blocked = false;
+      const paying = /** @type {HTMLButtonElement} */ (byId('readings-submit')).textContent === 'Оплатить';
       for (const [name, , last] of registers()) {
         const input = form.elements.namedItem(name);
         if (!(input instanceof HTMLInputElement)) continue;
@@ -226,9 +288,14 @@ function setUpForm() {
         focusFirstInvalid(form);
         return;
       }
-      await send(values, false);
+      if (paying) {
+        await pay(values);
+      } else {
+        await send(values, false);
+      }
     });
   });
+  byId('amount').addEventListener('input', updateButton);
   const yes = byId('readings-confirm-yes');
   yes.addEventListener('click', () => {
     const values = pendingConfirm;
@@ -314,6 +381,9 @@ function docLinks(parent, docs, periodName, buttons) {
   }
 }
 
+/** Successful payments since the current bill was posted (B9), in kopecks. */
+let paidSinceBill = 0;
+
 /** @param {Bill} bill @param {string} periodName @param {Docs} docs @param {string} tariffName */
 function renderBill(bill, periodName, docs, tariffName) {
   byId('bill-title').textContent = `Счёт за ${periodName}`;
@@ -378,6 +448,7 @@ function renderBill(bill, periodName, docs, tariffName) {
   total('Начислено', money(bill.total_charge));
   total('Оплачено', money(bill.payments));
   total('Итого к оплате', money(bill.amount_due), 'totals__due');
+  if (paidSinceBill > 0) total('Оплачено по текущей квитанции', money(paidSinceBill), 'totals__paid');
   el(box, 'p', 'due', `Оплатить до ${longDate(bill.due_date)}`);
 
   const actions = el(box, 'div', 'actions no-print');
@@ -551,7 +622,15 @@ async function start() {
     setStatus(load, `Не удалось загрузить счёт. ${bill.body.message}`, 'error');
     return;
   }
+  showPaymentOutcome();
+  const emailInput = /** @type {HTMLInputElement} */ (byId('receipt_email'));
+  if (!emailInput.value && me && typeof me.email === 'string') emailInput.value = me.email;
   if (bill.body.bill) {
+    paidSinceBill = Number(bill.body.paid_since_bill ?? 0);
+    const due = Math.max(0, bill.body.bill.amount_due - paidSinceBill);
+    const amountInput = /** @type {HTMLInputElement} */ (byId('amount'));
+    if (!amountInput.value && due > 0) amountInput.value = `${Math.floor(due / 100)},${String(due % 100).padStart(2, '0')}`;
+    updateButton();
     renderBill(bill.body.bill, bill.body.period_name, bill.body.documents ?? null, bill.body.tariff_name ?? bill.body.bill.tariff);
   } else {
     const empty = byId('bill-empty');
