@@ -184,8 +184,11 @@ function updateButton() {
 /** A fresh token per payment form: the same token twice is one order (a double click). */
 let formToken = crypto.randomUUID();
 
-/** @param {Record<string, string>} values */
-async function pay(values) {
+/** The readings question came from «Оплатить»: «Да» pays. */
+let pendingPay = false;
+
+/** @param {Record<string, string>} values @param {boolean} [confirm] */
+async function pay(values, confirm = false) {
   const form = /** @type {HTMLFormElement} */ (byId('readings-form'));
   const status = byId('readings-status');
   // B3: a payment carries the current readings (none without a meter).
@@ -193,13 +196,17 @@ async function pay(values) {
     amount: /** @type {HTMLInputElement} */ (byId('amount')).value.trim(),
     receipt_email: /** @type {HTMLInputElement} */ (byId('receipt_email')).value.trim(),
     form_token: formToken,
-    ...(Object.keys(values).length ? { readings: values } : {}),
+    ...(Object.keys(values).length ? { readings: confirm ? { ...values, confirm: true } : values } : {}),
   };
   const result = await post('/api/payments', body);
   if (loggedOut(result)) return;
   if (result.ok && typeof result.body.form_url === 'string') {
     setStatus(status, 'Переходим на страницу банка для оплаты картой…', 'info');
     window.location.assign(result.body.form_url);
+    return;
+  }
+  if (result.body.error === 'confirm') {
+    askConfirm(values, result.body, true);
     return;
   }
   const orphans = showFieldErrors(form, result.body.fields);
@@ -218,6 +225,23 @@ function showPaymentOutcome() {
   }[outcome] ?? ['Платёж ещё обрабатывается банком. Его статус появится на этой странице в течение нескольких минут.', 'info'];
   setStatus(byId('payment-status'), words[0], /** @type {any} */ (words[1]));
   history.replaceState(null, '', window.location.pathname);
+}
+
+/**
+ * «Вы уверены?»: the server questions a reading (B-beyond); «Да, показания верны» sends it
+ * again, with the payment when it came from «Оплатить».
+ * @param {Record<string, string>} values @param {{message: string, fields?: Record<string, string>}} body @param {boolean} paying
+ */
+function askConfirm(values, body, paying) {
+  pendingConfirm = values;
+  pendingPay = paying;
+  const text = byId('readings-confirm-text');
+  text.textContent = Object.values(body.fields ?? {}).join(' ') || body.message;
+  byId('readings-confirm').hidden = false;
+  setStatus(byId('readings-status'), body.message, 'info');
+  const yes = byId('readings-confirm-yes');
+  yes.setAttribute('aria-describedby', 'readings-confirm-text');
+  yes.focus();
 }
 
 function hideConfirm() {
@@ -243,14 +267,7 @@ async function send(values, confirm) {
   }
   const body = result.body;
   if (body.error === 'confirm') {
-    pendingConfirm = values;
-    const text = byId('readings-confirm-text');
-    text.textContent = Object.values(body.fields ?? {}).join(' ') || body.message;
-    byId('readings-confirm').hidden = false;
-    setStatus(status, body.message, 'info');
-    const yes = byId('readings-confirm-yes');
-    yes.setAttribute('aria-describedby', 'readings-confirm-text');
-    yes.focus();
+    askConfirm(values, body, false);
     return;
   }
   const orphans = showFieldErrors(form, body.fields);
@@ -300,7 +317,7 @@ function setUpForm() {
   yes.addEventListener('click', () => {
     const values = pendingConfirm;
     if (!values) return;
-    void once(form, () => send(values, true));
+    void once(form, () => (pendingPay ? pay(values, true) : send(values, true)));
   });
 }
 
