@@ -22,7 +22,7 @@ use svet_api::App;
 use svet_aws::SqsQueue;
 use svet_domain::Config;
 use svet_domain::billing::{Period, Tariffs};
-use svet_domain::bills::{Generation, Summary};
+use svet_domain::bills::Summary;
 
 /// Scan segments per run unless `BILL_SEGMENTS` says otherwise. A region has up to a million
 /// accounts: 512 segments is about 2 000 accounts each, which a worker finishes in about five
@@ -175,15 +175,7 @@ fn time_left(deadline_ms: u64) -> Option<Duration> {
 /// Runs one segment; true when it is done (nothing for a redelivery to do).
 async fn work_segment(app: &App, tariffs: &Tariffs, job: SegmentJob, time: Option<Duration>) -> bool {
     let SegmentJob { period, segment, segments } = job;
-    let generation = Generation {
-        store: app.store.as_ref(),
-        clock: app.clock.as_ref(),
-        config: &app.config,
-        tariffs,
-        documents: app.documents.as_ref(),
-        mailer: app.mailer.as_ref(),
-        public_url: &app.public_url,
-    };
+    let generation = app.generation(tariffs);
     let mut failed = |e: &svet_domain::bills::GenerateError| tracing::warn!(%period, segment, error = %e, "an account's bill failed");
     let mut progress = |_: &Summary| {};
     let run = generation.run(period, segment, segments, &mut failed, &mut progress);

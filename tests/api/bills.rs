@@ -23,15 +23,7 @@ on_both_portals!(
 
 pub(crate) async fn generate(p: &Portal, period: &str) -> Summary {
     let tariffs = Tariffs::embedded().unwrap();
-    let generation = Generation {
-        store: p.app.store.as_ref(),
-        clock: p.app.clock.as_ref(),
-        config: &p.app.config,
-        tariffs: &tariffs,
-        documents: p.app.documents.as_ref(),
-        mailer: p.app.mailer.as_ref(),
-        public_url: &p.app.public_url,
-    };
+    let generation = p.app.generation(&tariffs);
     let mut failures = Vec::new();
     let summary = generation
         .run(Period::parse(period).unwrap(), 0, 1, &mut |e| failures.push(e.to_string()), &mut |_| {})
@@ -167,15 +159,7 @@ async fn generate_with(
     mailer: &dyn Mailer,
 ) -> Result<Summary, GenerateError> {
     let tariffs = Tariffs::embedded().unwrap();
-    let generation = Generation {
-        store: p.app.store.as_ref(),
-        clock: p.app.clock.as_ref(),
-        config: &p.app.config,
-        tariffs: &tariffs,
-        documents,
-        mailer,
-        public_url: &p.app.public_url,
-    };
+    let generation = Generation { documents, mailer, ..p.app.generation(&tariffs) };
     let mut failures = Vec::new();
     let summary = generation
         .run(Period::parse(period).unwrap(), 0, 1, &mut |e| failures.push(e.to_string()), &mut |_| {})

@@ -12,7 +12,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use svet_domain::billing::{Period, Tariffs};
-use svet_domain::bills::{Generation, Summary};
+use svet_domain::bills::Summary;
 
 pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     let mut period = None;
@@ -48,15 +48,7 @@ pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     for segment in 0..segments {
         let (app, tariffs, bar, progress) = (app.clone(), tariffs.clone(), bar.clone(), progress.clone());
         tasks.spawn(async move {
-            let generation = Generation {
-                store: app.store.as_ref(),
-                clock: app.clock.as_ref(),
-                config: &app.config,
-                tariffs: &tariffs,
-                documents: app.documents.as_ref(),
-                mailer: app.mailer.as_ref(),
-                public_url: &app.public_url,
-            };
+            let generation = app.generation(&tariffs);
             let failed_bar = bar.clone();
             generation
                 .run(

@@ -189,15 +189,7 @@ async fn post_bills_on_schedule(app: App) {
                 continue;
             }
         }
-        let generation = svet_domain::bills::Generation {
-            store: app.store.as_ref(),
-            clock: app.clock.as_ref(),
-            config: &app.config,
-            tariffs: &tariffs,
-            documents: app.documents.as_ref(),
-            mailer: app.mailer.as_ref(),
-            public_url: &app.public_url,
-        };
+        let generation = app.generation(&tariffs);
         let result = generation
             .run(period, 0, 1, &mut |e| tracing::error!(error = %e, "a bill was not posted"), &mut |_| {})
             .await;

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use svet_domain::billing::Tariffs;
+use svet_domain::bills::Generation;
 use svet_domain::identity::Deps;
 use svet_domain::identity::passwords::PasswordHasher;
 use svet_domain::payments::{PaymentGateway, Payments};
@@ -42,6 +44,19 @@ impl App {
             ids: self.ids.as_ref(),
             hasher: self.hasher.as_ref(),
             config: &self.config,
+            public_url: &self.public_url,
+        }
+    }
+
+    /// Bill generation's view of the ports, with the tariffs it prices by.
+    pub fn generation<'a>(&'a self, tariffs: &'a Tariffs) -> Generation<'a> {
+        Generation {
+            store: self.store.as_ref(),
+            clock: self.clock.as_ref(),
+            config: &self.config,
+            tariffs,
+            documents: self.documents.as_ref(),
+            mailer: self.mailer.as_ref(),
             public_url: &self.public_url,
         }
     }
