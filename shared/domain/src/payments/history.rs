@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use super::{Credit, Payment, seconds};
+use super::{Credit, Link, Payment, id_key, seconds};
 use crate::store::{Item, Query, SkRange, Store, StoreError};
 use crate::{AccountNumber, Kopecks};
 
@@ -29,6 +29,21 @@ pub async fn list(
             None => return Ok(payments),
         }
     }
+}
+
+/// The payment with this id (the one on its receipt), with its stored item (for its version);
+/// `None` for an id that is not a card payment's.
+pub async fn find(store: &dyn Store, payment_id: &str) -> Result<Option<(Payment, Item)>, StoreError> {
+    if payment_id.is_empty()
+        || payment_id.len() > 64
+        || !payment_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Ok(None);
+    }
+    let Some(link) = store.get(&id_key(payment_id)).await? else { return Ok(None) };
+    let link: Link = link.to_serde()?;
+    let Some(item) = store.get(&link.key()).await? else { return Ok(None) };
+    Ok(Some((item.to_serde()?, item)))
 }
 
 /// The sum of the account's successful payments started since `since` (B9: since the current

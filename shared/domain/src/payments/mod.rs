@@ -8,6 +8,8 @@
 //! - links to it from our order number, `ORDER#<orderNumber>` / `ORDER` (written with the
 //!   payment), and from the bank's order id, `GWORDER#<orderId>` / `ORDER` (written when
 //!   register.do answers), so a callback or a return finds its payment with one read;
+//! - a link from the payment's id, `PAYID#<id>` / `PAYMENT` (written with the payment), so
+//!   a receipt or a refund finds it by the id printed on the receipt;
 //! - the start's idempotency key, `ACCOUNT#<n>` / `PAYKEY#<key>` (24 h), written with the
 //!   payment, so a double click gets the first payment's order back;
 //! - the pending index, `PENDING` / `<due unix s>#<orderNumber>`, written with the payment and
@@ -45,7 +47,7 @@ pub use gateway::{
     BankState, BankStatus, CallbackNotice, CallbackRefused, GatewayError, OrderRef, OrderRequest,
     PaymentGateway, RegisteredOrder,
 };
-pub use history::{list, paid_since};
+pub use history::{find, list, paid_since};
 pub use start::{StartPayment, Started};
 
 /// Where a payment is.
@@ -235,6 +237,12 @@ pub fn payment_key(account: &AccountNumber, created_at: Timestamp, id: &str) -> 
 
 pub fn order_key(order_number: &str) -> Key {
     Key::new(format!("ORDER#{order_number}"), "ORDER")
+}
+
+/// The link from a payment's id (on its receipt, P4; what an operator refunds by) to the
+/// payment.
+pub fn id_key(payment_id: &str) -> Key {
+    Key::new(format!("PAYID#{payment_id}"), "PAYMENT")
 }
 
 pub fn gateway_order_key(order_id: &str) -> Key {

@@ -8,7 +8,7 @@
 
 use super::{
     Link, Payment, PaymentError, PaymentStatus, Payments, gateway::GatewayError, gateway::OrderRequest,
-    idempotency_key, order_key, payment_key, pending_key,
+    id_key, idempotency_key, order_key, payment_key, pending_key,
 };
 use crate::billing::Period;
 use crate::bills::bills;
@@ -132,6 +132,7 @@ impl Payments<'_> {
                 item: Item::from_serde(order_key(&order_number), &link)?,
                 condition: Condition::Absent,
             },
+            Write::Put { item: Item::from_serde(id_key(&payment.id), &link)?, condition: Condition::Absent },
             Write::Put {
                 item: Item::from_serde(pending_key(due, &order_number), &link)?,
                 condition: Condition::Absent,
