@@ -5,13 +5,15 @@
 //! Russian.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use http::Method;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use svet_api::App;
+use svet_domain::mail::MailError;
 use svet_domain::payments::{Payment, PaymentStatus, Started, list};
-use svet_domain::{AccountNumber, Kopecks};
+use svet_domain::{AccountNumber, Kopecks, Mailer};
 use svet_sberbank::Secret;
 use svet_sberbank::callback::hmac_checksum;
 use svet_sberbank_sim::TEST_CALLBACK_KEY;
@@ -26,6 +28,8 @@ on_both_portals!(
     another_customer_does_not_see_the_payment,
     amount_errors_are_in_russian,
     the_bill_shows_what_was_paid_since_it_was_posted,
+    the_receipt_is_its_customers_alone_and_mailed_once,
+    a_receipt_mail_waits_out_a_mail_outage,
 );
 
 const ACCOUNT: &str = "180211111";
@@ -255,4 +259,141 @@ async fn the_bill_shows_what_was_paid_since_it_was_posted(p: &Portal) {
     assert_eq!(back.location.as_deref(), Some("/bill.html?payment=paid"), "{}", p.backend);
     let bill = p.call_on(&app, Method::GET, "/api/bill", None, Some(&cookie)).await;
     assert_eq!(bill.body["paid_since_bill"], 70_025, "{}: {:?}", p.backend, bill.body);
+}
+
+/// Starts a payment of `amount` with «Получить чек по электронной почте» ticked, pays it with
+/// the success card and comes back from the bank; returns the payment.
+async fn paid_with_receipt(
+    p: &Portal,
+    app: &App,
+    cookie: &str,
+    amount: &str,
+    to: &str,
+    token: &str,
+) -> Payment {
+    let form = json!({
+        "amount": amount,
+        "receipt_email": to,
+        "receipt_mail": true,
+        "readings": { "single": "12445" },
+        "form_token": token,
+    });
+    let reply = p.call_on(app, Method::POST, "/api/payments", Some(form), Some(cookie)).await;
+    let started = started(p, &reply).await;
+    assert!(started.payment.receipt_mail, "{}", p.backend);
+    pay_on_page(&started, SUCCESS_CARD).await;
+    let order_id = started.payment.order_id.clone().unwrap();
+    let back =
+        p.call_on(app, Method::GET, &format!("/api/payments/return?orderId={order_id}"), None, None).await;
+    assert_eq!(back.location.as_deref(), Some("/bill.html?payment=paid"), "{}", p.backend);
+    stored(p, &started.payment).await
+}
+
+async fn the_receipt_is_its_customers_alone_and_mailed_once(p: &Portal) {
+    let bank = Bank::start(p).await;
+    let app = with_bank(p, &bank);
+    let cookie = p.logged_in(ACCOUNT, ADDRESS).await;
+    let other = p.logged_in(OTHER.0, OTHER.1).await;
+    let to = p.email("receipt");
+    let paid = paid_with_receipt(p, &app, &cookie, "100,50", &to, "form-token-receipt-1").await;
+
+    // The list links it; the receipt has every P4 item.
+    let rows =
+        p.call_on(&app, Method::GET, "/api/payments", None, Some(&cookie)).await.body["payments"].clone();
+    assert_eq!(rows[0]["id"], paid.id.as_str(), "{}", p.backend);
+    assert_eq!(rows[0]["receipt"], true, "{}", p.backend);
+    assert!(rows[0]["date_text"].as_str().unwrap().len() == 10, "{}: {rows}", p.backend);
+    let path = format!("/api/payments/receipt?id={}", paid.id);
+    let receipt = p.call_on(&app, Method::GET, &path, None, Some(&cookie)).await;
+    assert_eq!(receipt.status, 200, "{}: {:?}", p.backend, receipt.body);
+    let r = &receipt.body;
+    assert_eq!(r["amount"], 10_050);
+    assert_eq!(r["amount_text"], "100,50\u{a0}₽");
+    assert_eq!(r["id"], paid.id.as_str());
+    assert_eq!(r["account"], ACCOUNT);
+    assert_eq!(r["address"], ADDRESS);
+    assert_eq!(r["readings"], json!({ "single": 12445 }));
+    assert_eq!(r["status_label"], "Платеж успешно выполнен");
+    let local = paid.paid_at.unwrap().to_zoned(jiff::tz::TimeZone::get("Europe/Moscow").unwrap());
+    assert_eq!(r["date_text"], local.strftime("%d.%m.%Y").to_string(), "{}", p.backend);
+    assert_eq!(r["time_text"], local.strftime("%H:%M").to_string(), "{}", p.backend);
+
+    let pdf_path = r["pdf_url"].as_str().unwrap().to_owned();
+    let pdf = p.call_on(&app, Method::GET, &pdf_path, None, Some(&cookie)).await;
+    assert_eq!(pdf.status, 200, "{}", p.backend);
+    assert_eq!(pdf.content_type.as_deref(), Some("application/pdf"));
+    assert!(pdf.bytes.starts_with(b"%PDF"), "{}", p.backend);
+
+    // Someone else's, nobody's, an unknown id, and an unpaid payment: refused alike.
+    for (path, cookie, status) in [
+        (path.clone(), Some(other.as_str()), 404),
+        (pdf_path.clone(), Some(other.as_str()), 404),
+        (path.clone(), None, 401),
+        ("/api/payments/receipt?id=0123456789abcdef".to_owned(), Some(cookie.as_str()), 404),
+        ("/api/payments/receipt?id=../../etc".to_owned(), Some(cookie.as_str()), 404),
+        ("/api/payments/receipt".to_owned(), Some(cookie.as_str()), 404),
+    ] {
+        let reply = p.call_on(&app, Method::GET, &path, None, cookie).await;
+        assert_eq!(reply.status, status, "{}: {path}: {:?}", p.backend, reply.body);
+        assert!(reply.body.get("account").is_none(), "{}: {path} leaks the receipt", p.backend);
+    }
+    let unpaid = started(p, &start(p, &app, &cookie, "10", "form-token-receipt-2").await).await;
+    let reply = p
+        .call_on(
+            &app,
+            Method::GET,
+            &format!("/api/payments/receipt?id={}", unpaid.payment.id),
+            None,
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(reply.status, 404, "{}: an unpaid payment has no receipt", p.backend);
+
+    // One mail with the PDF; the return and a drain again send nothing more.
+    let order_id = paid.order_id.clone().unwrap();
+    p.call_on(&app, Method::GET, &format!("/api/payments/return?orderId={order_id}"), None, None).await;
+    let drained = app.receipt_mails().drain().await.unwrap();
+    assert_eq!(drained.sent, 0, "{}: {drained:?}", p.backend);
+    let mails = p.messages_to(&to).await;
+    assert_eq!(mails.len(), 1, "{}: {:?}", p.backend, mails.iter().map(|m| &m.subject).collect::<Vec<_>>());
+    assert!(mails[0].subject.starts_with("Квитанция об оплате 100,50 ₽"), "{}", mails[0].subject);
+    assert!(mails[0].text.contains(&paid.id), "{}: the mail names the payment", p.backend);
+    let (name, content_type, bytes) = &mails[0].attachments[0];
+    assert_eq!(name, &format!("receipt-{}.pdf", paid.id));
+    assert_eq!(content_type, "application/pdf");
+    assert!(bytes.starts_with(b"%PDF"));
+}
+
+/// A mailer whose first `failures` sends fail as if the service were down.
+struct Flaky {
+    inner: Arc<dyn Mailer>,
+    failures: AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl Mailer for Flaky {
+    async fn send(&self, mail: &svet_domain::Mail) -> Result<String, MailError> {
+        if self.failures.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+            return Err(MailError::Unavailable(anyhow::anyhow!("injected outage")));
+        }
+        self.inner.send(mail).await
+    }
+}
+
+async fn a_receipt_mail_waits_out_a_mail_outage(p: &Portal) {
+    let bank = Bank::start(p).await;
+    let cookie = p.logged_in(ACCOUNT, ADDRESS).await;
+    let flaky = Arc::new(Flaky { inner: p.app.mailer.clone(), failures: AtomicU32::new(1) });
+    let app = App { mailer: flaky.clone(), ..with_bank(p, &bank) };
+    let to = p.email("outage");
+    let paid = paid_with_receipt(p, &app, &cookie, "42", &to, "form-token-receipt-3").await;
+    // The payment is done although its mail failed.
+    assert_eq!(paid.status, PaymentStatus::Paid, "{}", p.backend);
+    assert!(p.messages_to(&to).await.is_empty(), "{}", p.backend);
+
+    let drained = app.receipt_mails().drain().await.unwrap();
+    assert_eq!(drained.sent, 1, "{}: {drained:?}", p.backend);
+    assert_eq!(p.messages_to(&to).await.len(), 1, "{}", p.backend);
+    let again = app.receipt_mails().drain().await.unwrap();
+    assert_eq!(again, Default::default(), "{}: the queue is empty", p.backend);
 }

@@ -49,6 +49,9 @@ pub struct Reply {
     pub cookie: Option<String>,
     /// The `Location` header of a redirect.
     pub location: Option<String>,
+    pub content_type: Option<String>,
+    /// The body as sent (a PDF, say).
+    pub bytes: Vec<u8>,
 }
 
 impl Portal {
@@ -265,8 +268,11 @@ pub async fn send_to(
             v.strip_prefix("svet_session=").map(|rest| rest.split(';').next().unwrap_or("").to_owned())
         });
     let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
-    Reply { status: response.status().as_u16(), body, cookie, location }
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let bytes = response.body().to_vec();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply { status: response.status().as_u16(), body, cookie, location, content_type, bytes }
 }
 
 pub fn tag() -> String {

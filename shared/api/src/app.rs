@@ -6,7 +6,7 @@ use svet_domain::billing::Tariffs;
 use svet_domain::bills::Generation;
 use svet_domain::identity::Deps;
 use svet_domain::identity::passwords::PasswordHasher;
-use svet_domain::payments::{PaymentGateway, Payments};
+use svet_domain::payments::{PaymentGateway, Payments, ReceiptMails};
 use svet_domain::{Clock, Config, Documents, IdGen, Mailer, Store};
 
 use crate::ApiError;
@@ -58,6 +58,17 @@ impl App {
             documents: self.documents.as_ref(),
             mailer: self.mailer.as_ref(),
             public_url: &self.public_url,
+        }
+    }
+
+    /// Mailing payment receipts (B6), at the current moment.
+    pub fn receipt_mails(&self) -> ReceiptMails<'_> {
+        ReceiptMails {
+            store: self.store.as_ref(),
+            mailer: self.mailer.as_ref(),
+            config: &self.config,
+            public_url: &self.public_url,
+            now: self.clock.now(),
         }
     }
 

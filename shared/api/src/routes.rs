@@ -34,6 +34,10 @@ pub const PAYMENTS_START: Route = route!("payments-start", POST, "/api/payments"
 pub const PAYMENTS_RETURN: Route =
     route!("payments-return", GET, "/api/payments/return", payments::return_from_bank);
 pub const PAYMENTS_LIST: Route = route!("payments-list", GET, "/api/payments", payments::history);
+pub const PAYMENTS_RECEIPT: Route =
+    route!("payments-receipt", GET, "/api/payments/receipt", payments::receipt);
+pub const PAYMENTS_RECEIPT_PDF: Route =
+    route!("payments-receipt-pdf", GET, "/api/payments/receipt.pdf", payments::receipt_pdf);
 pub const SBERBANK_CALLBACK: Route =
     route!("sberbank-callback", GET, "/api/sberbank/callback", payments::callback);
 
@@ -60,5 +64,7 @@ pub const ROUTES: &[Route] = &[
     PAYMENTS_START,
     PAYMENTS_RETURN,
     PAYMENTS_LIST,
+    PAYMENTS_RECEIPT,
+    PAYMENTS_RECEIPT_PDF,
     SBERBANK_CALLBACK,
 ];

@@ -244,10 +244,10 @@ fn lowest(item: &Item) -> f32 {
     }
 }
 
-fn labelled(label: &str, value: &str) -> String {
+pub(crate) fn labelled(label: &str, value: &str) -> String {
     if value.is_empty() { String::new() } else { format!("{label} {value}") }
 }
 
-fn join(parts: &[String], separator: &str) -> String {
+pub(crate) fn join(parts: &[String], separator: &str) -> String {
     parts.iter().filter(|p| !p.is_empty()).map(String::as_str).collect::<Vec<_>>().join(separator)
 }

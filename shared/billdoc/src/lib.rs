@@ -9,6 +9,8 @@
 //! rendered by resvg with the very same font bytes. No system fonts are used anywhere, so the
 //! output is the same on a laptop and in Lambda.
 //!
+//! A payment's receipt uses the same primitives ([`receipt_layout`]), so it prints like the bill.
+//!
 //! The crate takes display-ready strings ([`BillSheet`]) and has no domain dependency: the bill
 //! computation formats amounts, dates and readings, this crate only places them.
 
@@ -24,6 +26,7 @@ mod pdf;
 mod pdf_fonts;
 mod png;
 mod qr;
+mod receipt;
 mod sample;
 mod sheet;
 mod svg;
@@ -33,5 +36,6 @@ pub use layout::{LayoutError, layout};
 pub use model::{Align, Frame, Item, Layout, PAGE_HEIGHT_MM, PAGE_WIDTH_MM, QrMatrix, Rule, TextRun, Weight};
 pub use pdf::pdf;
 pub use png::{DPI_RANGE, RenderError, png};
+pub use receipt::{ReceiptSheet, receipt_layout};
 pub use sheet::{BalanceLine, BillSheet, Company, MeterRow};
 pub use svg::svg;

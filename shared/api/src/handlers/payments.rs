@@ -14,11 +14,12 @@ use jiff::{Timestamp, ToSpan};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use svet_domain::Kopecks;
-use svet_domain::billing::Registers;
+use svet_domain::billing::{Registers, date_dots};
 use svet_domain::identity::input::parse_email;
 use svet_domain::money::MoneyError;
 use svet_domain::payments::{
-    CallbackOutcome, ConfirmError, OrderRef, Payment, PaymentError, PaymentStatus, StartPayment, list,
+    CallbackOutcome, ConfirmError, OrderRef, Payment, PaymentError, PaymentStatus, Receipt, StartPayment,
+    list,
 };
 use svet_domain::readings::Typed;
 
@@ -47,6 +48,9 @@ struct PaymentForm {
     /// As typed: «1 234,50».
     amount: String,
     receipt_email: String,
+    /// «Получить чек по электронной почте» ticked (B6).
+    #[serde(default)]
+    receipt_mail: bool,
     #[serde(default)]
     readings: Option<ReadingsPart>,
     form_token: String,
@@ -113,6 +117,7 @@ pub async fn start(app: &App, request: Request) -> Result<Response<Body>, ApiErr
             account: &who.account,
             amount,
             email,
+            receipt_mail: form.receipt_mail,
             readings: &typed,
             confirm_readings: readings.confirm,
             idempotency_key: &form.form_token,
@@ -159,7 +164,10 @@ pub async fn return_from_bank(app: &App, request: Request) -> Result<Response<Bo
     let status = match one(&params, "orderId") {
         None => "unknown".to_owned(),
         Some(order_id) => match app.payments()?.confirm(OrderRef::Id(order_id)).await {
-            Ok(Some(confirmed)) => status_name(confirmed.payment.status),
+            Ok(Some(confirmed)) => {
+                mail_receipt(app, &confirmed.payment).await;
+                status_name(confirmed.payment.status)
+            }
             Ok(None) => "unknown".to_owned(),
             Err(ConfirmError::Gateway(e)) => {
                 // Reconciliation settles it; the page says the bank has not answered yet.
@@ -174,6 +182,15 @@ pub async fn return_from_bank(app: &App, request: Request) -> Result<Response<Bo
         },
     };
     see_other(&format!("/bill.html?payment={status}"))
+}
+
+/// Mails the payment's receipt if it is queued (B6). A failure stays queued for
+/// reconciliation and never fails the request: the payment itself is done.
+async fn mail_receipt(app: &App, payment: &Payment) {
+    let summary = app.receipt_mails().send_for(payment).await;
+    if summary.failed + summary.given_up > 0 {
+        tracing::warn!(payment = %payment.id, ?summary, "a receipt mail failed; reconciliation retries it");
+    }
 }
 
 fn status_name(status: PaymentStatus) -> String {
@@ -191,6 +208,7 @@ pub async fn callback(app: &App, request: Request) -> Result<Response<Body>, Api
         }
         Ok(CallbackOutcome::Confirmed(c)) => {
             tracing::info!(payment = %c.payment.id, status = ?c.payment.status, credited_now = c.credited_now, "callback");
+            mail_receipt(app, &c.payment).await;
             json(StatusCode::OK, &json!({ "ok": true }))
         }
         Err(ConfirmError::Refused(why)) => {
@@ -209,21 +227,30 @@ pub async fn callback(app: &App, request: Request) -> Result<Response<Body>, Api
     }
 }
 
-fn view(p: &Payment) -> Value {
-    let readings = p.readings.map(|r| match r {
-        Registers::Single(value) => json!({ "single": value }),
-        Registers::DayNight { day, night } => json!({ "day": day, "night": night }),
-    });
+fn readings_json(readings: Option<Registers>) -> Value {
+    match readings {
+        None => Value::Null,
+        Some(Registers::Single(value)) => json!({ "single": value }),
+        Some(Registers::DayNight { day, night }) => json!({ "day": day, "night": night }),
+    }
+}
+
+fn view(p: &Payment, tz: &jiff::tz::TimeZone) -> Value {
+    let local = p.created_at.to_zoned(tz.clone());
     json!({
         "id": p.id,
         "created_at": p.created_at,
         "paid_at": p.paid_at,
+        "date_text": date_dots(local.date()),
+        "time_text": local.strftime("%H:%M").to_string(),
         "amount": p.amount,
         "amount_text": p.amount.to_string(),
         "status": p.status,
         "status_label": p.status.label_ru(),
-        "readings": readings,
+        "readings": readings_json(p.readings),
         "refunded": p.refunded,
+        "refunded_text": p.refunded.to_string(),
+        "receipt": matches!(p.status, PaymentStatus::Paid | PaymentStatus::Refunded) && p.paid_at.is_some(),
     })
 }
 
@@ -259,10 +286,76 @@ pub async fn history(app: &App, request: Request) -> Result<Response<Body>, ApiE
     let payments = list(app.store.as_ref(), &who.account, start, end).await?;
     json(
         StatusCode::OK,
-        &json!({ "from": from, "to": to, "payments": payments.iter().map(view).collect::<Vec<_>>() }),
+        &json!({
+            "from": from,
+            "to": to,
+            "payments": payments.iter().map(|p| view(p, &tz)).collect::<Vec<_>>(),
+        }),
     )
 }
 
 fn day_start(date: Date, tz: &jiff::tz::TimeZone) -> Result<Timestamp, ApiError> {
     date.to_zoned(tz.clone()).map(|z| z.timestamp()).map_err(|e| ApiError::Internal(e.into()))
+}
+
+fn receipt_not_found() -> ApiError {
+    ApiError::Client {
+        status: StatusCode::NOT_FOUND,
+        code: "not_found",
+        message: "Квитанция не найдена. Квитанция есть только у успешного платежа с вашего лицевого счета."
+            .into(),
+    }
+}
+
+/// The caller's receipt named by `?id=`: someone else's payment, an unpaid one and an unknown
+/// id are the same 404, so nobody learns that another customer's payment exists.
+async fn caller_receipt(app: &App, request: &Request) -> Result<Receipt, ApiError> {
+    let who = caller(app, request).await?;
+    let params = query(request);
+    let id = one(&params, "id").unwrap_or_default();
+    Receipt::load(app.store.as_ref(), &app.config, &who.account, id).await?.ok_or_else(receipt_not_found)
+}
+
+/// `GET /api/payments/receipt?id=…`: a successful payment's receipt (P4).
+pub async fn receipt(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+    let receipt = caller_receipt(app, &request).await?;
+    let p = &receipt.payment;
+    json(
+        StatusCode::OK,
+        &json!({
+            "id": p.id,
+            "title": receipt.title(),
+            "status": p.status,
+            "status_label": p.status.label_ru(),
+            "date_text": receipt.date_text,
+            "time_text": receipt.time_text,
+            "amount": p.amount,
+            "amount_text": p.amount.to_string(),
+            "refunded": p.refunded,
+            "refunded_text": p.refunded.to_string(),
+            "account": p.account,
+            "address": receipt.address,
+            "readings": readings_json(p.readings),
+            "readings_text": receipt.readings_text(),
+            "order_number": p.order_number,
+            "rows": receipt.rows().into_iter().map(|(label, value)| json!({ "label": label, "value": value })).collect::<Vec<_>>(),
+            "pdf_url": format!("{RECEIPT_PDF_PATH}?id={}", p.id),
+        }),
+    )
+}
+
+/// Where the receipt's PDF is served.
+pub const RECEIPT_PDF_PATH: &str = "/api/payments/receipt.pdf";
+
+/// `GET /api/payments/receipt.pdf?id=…`: the same receipt as a one-page PDF, rendered on
+/// request (about a millisecond; receipts are not stored).
+pub async fn receipt_pdf(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
+    let receipt = caller_receipt(app, &request).await?;
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/pdf")
+        .header(header::CONTENT_DISPOSITION, format!("inline; filename=\"{}\"", receipt.file_name()))
+        .header(header::CACHE_CONTROL, "private, no-store")
+        .body(Body::Binary(receipt.pdf(&app.config)))
+        .map_err(|e| ApiError::Internal(e.into()))
 }

@@ -147,6 +147,24 @@ fn kwh(value: u64) -> String {
     out
 }
 
+/// The supplier as the bill's and the receipt's header print it.
+pub fn company(config: &Config, payee: &crate::billing::Payee) -> Company {
+    let c = &config.company;
+    let p = payee;
+    let website =
+        c.website.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/');
+    Company {
+        name: p.name.clone(),
+        address: c.address.clone(),
+        inn: p.inn.clone(),
+        kpp: p.kpp.clone(),
+        bank: format!("р/с {} в {}, БИК {}, к/с {}", p.account, p.bank_name, p.bic, p.correspondent_account),
+        phone: c.support_phone.clone(),
+        email: c.support_email.clone(),
+        website: website.to_owned(),
+    }
+}
+
 /// The bill's display strings, as the paper bill prints them.
 pub fn sheet(config: &Config, bill: &Bill) -> BillSheet {
     let c = &config.company;
@@ -232,19 +250,7 @@ pub fn sheet(config: &Config, bill: &Bill) -> BillSheet {
         notice.push_str(" В этом месяце показания не поступили: начислено по среднему потреблению.");
     }
     BillSheet {
-        company: Company {
-            name: p.name.clone(),
-            address: c.address.clone(),
-            inn: p.inn.clone(),
-            kpp: p.kpp.clone(),
-            bank: format!(
-                "р/с {} в {}, БИК {}, к/с {}",
-                p.account, p.bank_name, p.bic, p.correspondent_account
-            ),
-            phone: c.support_phone.clone(),
-            email: c.support_email.clone(),
-            website: website.to_owned(),
-        },
+        company: company(config, p),
         title: format!("Счёт за электроэнергию за {} г.", bill.period.name_ru()),
         account: bill.account.to_string(),
         payer: String::new(),

@@ -5,9 +5,10 @@
 //! payment) is written in the same transaction as the change to paid, so it happens once.
 
 use super::gateway::{BankState, BankStatus, CallbackRefused, GatewayError, OrderRef};
+use super::receipt::QueuedReceipt;
 use super::{
     Credit, Link, PENDING_PK, Payment, PaymentStatus, Payments, credit_key, gateway_order_key, order_key,
-    pending_key,
+    pending_key, receipt_queue_key,
 };
 use crate::billing::{ReadingSource, ReadingStatus};
 use crate::readings::{Reading, reading_item};
@@ -153,6 +154,13 @@ impl Payments<'_> {
                         condition: Condition::Absent,
                     });
                 }
+                if next.receipt_mail && next.email.is_some() {
+                    let queued = QueuedReceipt::for_payment(&next);
+                    writes.push(Write::Put {
+                        item: Item::from_serde(receipt_queue_key(now, &next.id), &queued)?,
+                        condition: Condition::Absent,
+                    });
+                }
             }
             let mut put = Item::from_serde(key.clone(), &next)?;
             put.version = item.version + 1;
@@ -242,7 +250,9 @@ fn decide(old: &Payment, status: &BankStatus, now: i64) -> (Payment, bool, bool)
             p.credited = true;
             if status.state == BankState::Refunded {
                 p.status = PaymentStatus::Refunded;
-                p.refunded = status.refunded.unwrap_or(p.amount);
+                // The bank's total only grows; an older status (a late callback's query racing
+                // a refund) never takes back what Svet's refund recorded.
+                p.refunded = p.refunded.max(status.refunded.unwrap_or(p.amount));
             } else if p.status != PaymentStatus::Refunded {
                 p.status = PaymentStatus::Paid;
             }
@@ -309,6 +319,7 @@ mod tests {
             refunded: Kopecks::ZERO,
             flag: None,
             pending_due: Some(at.as_second() + 1500),
+            receipt_mail: false,
         }
     }
 

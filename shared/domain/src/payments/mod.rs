@@ -15,6 +15,9 @@
 //! - the pending index, `PENDING` / `<due unix s>#<orderNumber>`, written with the payment and
 //!   deleted when it is settled: reconciliation reads the due entries with one query instead
 //!   of scanning the table;
+//! - a receipt to mail (B6), `RECEIPTQ` / `<paid unix s>#<id>`, written with the credit and
+//!   deleted once the receipt is sent (or given up): the return, the callback and
+//!   reconciliation send what is queued;
 //! - the credit, `ACCOUNT#<n>` / `CREDIT#<payment's created unix s>#<id>`, written in the same
 //!   transaction that moves the payment to paid.
 //!
@@ -29,6 +32,7 @@
 mod confirm;
 mod gateway;
 mod history;
+mod receipt;
 mod start;
 
 use std::fmt;
@@ -48,6 +52,7 @@ pub use gateway::{
     PaymentGateway, RegisteredOrder,
 };
 pub use history::{find, list, paid_since};
+pub use receipt::{MailSummary, Receipt, ReceiptMails, receipt_queue_key};
 pub use start::{StartPayment, Started};
 
 /// Where a payment is.
@@ -111,6 +116,10 @@ pub struct Payment {
     pub status: PaymentStatus,
     /// Where the bank's cheque goes (B6); none for a readings-only row.
     pub email: Option<Email>,
+    /// The customer ticked «Получить чек по электронной почте» (B6): our receipt is mailed to
+    /// `email` once the payment is credited.
+    #[serde(default)]
+    pub receipt_mail: bool,
     /// The readings sent with it, accepted when it is paid.
     pub readings: Option<Registers>,
     /// The period those readings count for.

@@ -28,6 +28,8 @@ pub struct StartPayment<'a> {
     pub amount: Kopecks,
     /// Where the bank mails the cheque (B6).
     pub email: Email,
+    /// Mail our receipt there too once it is paid (B6).
+    pub receipt_mail: bool,
     pub readings: &'a Typed,
     /// The customer answered «Да» to a readings question.
     pub confirm_readings: bool,
@@ -112,6 +114,7 @@ impl Payments<'_> {
             amount,
             status: PaymentStatus::Created,
             email: Some(request.email.clone()),
+            receipt_mail: request.receipt_mail,
             readings: reading.as_ref().map(|r| r.registers),
             reading_period: reading.as_ref().map(|r| r.period),
             period: Some(period),
@@ -282,6 +285,7 @@ impl Payments<'_> {
             amount: Kopecks::ZERO,
             status: PaymentStatus::ReadingsOnly,
             email: None,
+            receipt_mail: false,
             readings: Some(reading.registers),
             reading_period: Some(reading.period),
             period: None,
