@@ -30,6 +30,7 @@ on_both_portals!(
     the_bill_shows_what_was_paid_since_it_was_posted,
     the_receipt_is_its_customers_alone_and_mailed_once,
     a_receipt_mail_waits_out_a_mail_outage,
+    the_job_settles_a_payment_nobody_came_back_from_and_mails_its_receipt,
 );
 
 const ACCOUNT: &str = "180211111";
@@ -396,4 +397,32 @@ async fn a_receipt_mail_waits_out_a_mail_outage(p: &Portal) {
     assert_eq!(p.messages_to(&to).await.len(), 1, "{}", p.backend);
     let again = app.receipt_mails().drain().await.unwrap();
     assert_eq!(again, Default::default(), "{}: the queue is empty", p.backend);
+}
+
+async fn the_job_settles_a_payment_nobody_came_back_from_and_mails_its_receipt(p: &Portal) {
+    let bank = Bank::start(p).await;
+    let app = with_bank(p, &bank);
+    let cookie = p.logged_in(ACCOUNT, ADDRESS).await;
+    let to = p.email("lost");
+    let form = json!({
+        "amount": "300", "receipt_email": to, "receipt_mail": true,
+        "readings": { "single": "12445" }, "form_token": "form-token-lost-return",
+    });
+    let started =
+        started(p, &p.call_on(&app, Method::POST, "/api/payments", Some(form), Some(&cookie)).await).await;
+    pay_on_page(&started, SUCCESS_CARD).await;
+    // No return (the customer closed the tab) and no callback (the test simulator sends none).
+    let early = svet_api::jobs::reconcile_payments(&app).await.unwrap();
+    assert_eq!(early.payments.checked, 0, "{}: not due before the order's lifetime is over", p.backend);
+    bank.advance(p, 1200 + 300 + 1);
+    let report = svet_api::jobs::reconcile_payments(&app).await.unwrap();
+    assert_eq!((report.payments.checked, report.payments.settled), (1, 1), "{}: {report:?}", p.backend);
+    assert_eq!(report.receipts.sent, 1, "{}: {report:?}", p.backend);
+    assert!(!report.has_failures());
+    assert_eq!(stored(p, &started.payment).await.status, PaymentStatus::Paid, "{}", p.backend);
+    assert_eq!(credits(p).await.len(), 1, "{}", p.backend);
+    assert_eq!(p.messages_to(&to).await.len(), 1, "{}", p.backend);
+    // The next run has nothing to do.
+    let next = svet_api::jobs::reconcile_payments(&app).await.unwrap();
+    assert_eq!(next, Default::default(), "{}", p.backend);
 }

@@ -24,8 +24,12 @@ const BINS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../functions/src/bin");
 const FUNCTION: &str = "AWS::Serverless::Function";
 
 /// The binaries that serve no HTTP route, with the one event type that starts each.
-const JOBS: &[(&str, &str)] =
-    &[("registry-import", "S3"), ("bills-plan", "ScheduleV2"), ("bills-work", "SQS")];
+const JOBS: &[(&str, &str)] = &[
+    ("registry-import", "S3"),
+    ("bills-plan", "ScheduleV2"),
+    ("bills-work", "SQS"),
+    ("reconcile-payments", "ScheduleV2"),
+];
 
 /// Parameters that CloudFormation defines in every stack.
 const PSEUDO_PARAMETERS: &[&str] = &[

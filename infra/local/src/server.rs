@@ -96,6 +96,7 @@ pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     if std::env::var("SVET_AUTO_BILLS").map(|v| v != "0").unwrap_or(true) {
         tokio::spawn(post_bills_on_schedule(server.app.clone()));
     }
+    tokio::spawn(reconcile_payments_on_schedule(server.app.clone()));
     println!(
         "Svet is running at {base_url}/ (data in {}, mail at {base_url}/dev/mail)",
         crate::context::data_dir().display()
@@ -206,6 +207,26 @@ async fn post_bills_on_schedule(app: App) {
                 }
             }
             Err(e) => tracing::error!(error = %e, "posting bills failed; retried in 10 minutes"),
+        }
+    }
+}
+
+/// Reconciliation on the local server's clock, every 5 minutes as on AWS: payments whose bank
+/// notice never came are settled by asking the (simulated) bank, and queued receipts are
+/// mailed.
+async fn reconcile_payments_on_schedule(app: App) {
+    let mut every = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        every.tick().await;
+        match svet_api::jobs::reconcile_payments(&app).await {
+            Ok(report) if report.has_failures() => {
+                tracing::warn!(summary = %report.as_json(), "payments reconciled with failures");
+            }
+            Ok(report) if report.payments.checked > 0 || report.receipts.sent > 0 => {
+                tracing::info!(summary = %report.as_json(), "payments reconciled");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "reconciling payments failed; retried in 5 minutes"),
         }
     }
 }

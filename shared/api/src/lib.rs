@@ -7,6 +7,7 @@ pub mod app;
 pub mod error;
 pub mod handlers;
 pub mod hasher;
+pub mod jobs;
 pub mod request;
 pub mod route;
 pub mod routes;
