@@ -30,6 +30,7 @@ let company;
 
 const SINGLE = { account: '180211111', address: 'г. Калуга, ул. Ленина, д. 12, кв. 5', email: 'lenina12@mail.ru', password: 'Lenina-12-kv5!' };
 const DAY_NIGHT = { account: '180211112', address: 'г. Калуга, ул. Кирова, д. 3, кв. 41', email: 'kirova3@mail.ru', password: 'Kirova-3-41!' };
+const ABOVE_LIMIT = { account: '180211115', address: 'г. Обнинск, пр-т Ленина, д. 88, кв. 120', email: 'obninsk88@mail.ru', password: 'Obninsk-88-120!' };
 const NO_METER = { account: '180211113', address: 'Калужская обл., Дзержинский р-н, д. Галкино, ул. Садовая, д. 7', email: 'galkino7@yandex.ru', password: 'Sadovaya-7-Galkino' };
 
 /** @param {string} path */
@@ -90,7 +91,7 @@ before(async () => {
   const reply = await callApi(server.url, 'GET', '/api/company');
   assert.equal(reply.status, 200);
   company = reply.body;
-  for (const who of [SINGLE, DAY_NIGHT, NO_METER]) await registerAndActivate(who);
+  for (const who of [SINGLE, DAY_NIGHT, NO_METER, ABOVE_LIMIT]) await registerAndActivate(who);
 });
 
 after(async () => {
@@ -273,7 +274,9 @@ describe('«Счёт» with a single-rate meter (180211111)', () => {
       // Pay part of the bill by card on the bank's page (the simulator in the local server).
       const amount = page.getByLabel('Сумма к оплате, ₽', { exact: true });
       assert.equal(plain(await amount.inputValue()), rub(due).replace(' ₽', '').replace(' ', ''), 'the amount due by default');
-      assert.equal(await page.getByLabel('Получить чек по электронной почте', { exact: true }).inputValue(), SINGLE.email);
+      // B6: the option right under the button, ticked, with the profile's address.
+      assert.equal(await page.getByLabel('Получить чек по электронной почте', { exact: true }).isChecked(), true);
+      assert.equal(await page.getByLabel('Адрес электронной почты для чека', { exact: true }).inputValue(), SINGLE.email);
       await amount.fill('100,50');
       // B3: paying sends the current reading with it.
       await page.getByLabel('Текущие показания счетчика', { exact: true }).fill('12510');
@@ -292,6 +295,10 @@ describe('«Счёт» with a single-rate meter (180211111)', () => {
       await textContains(page.locator('.totals__paid'), `Оплачено по текущей квитанции ${rub(10050)}`);
       assert.equal(plain(await amount.inputValue()), rub(due - 10050).replace(' ₽', '').replace(' ', ''), 'what is left to pay');
       await textContains(page.locator('#history-table tbody tr').first(), '12510');
+      // The receipt came by mail (B6), with its PDF.
+      const receipts = readOutbox(server.dataDir).filter((m) => m.to === SINGLE.email && m.subject.startsWith('Квитанция об оплате 100,50'));
+      assert.equal(receipts.length, 1, 'one receipt mail');
+      assert.match(receipts[0].text, /Квитанция — во вложении/);
       await noSeriousAxe(page, 'bill.html after a payment');
       await page.screenshot({ path: join(SCREENSHOTS, 'bill-paid-1280.png'), fullPage: true });
 
@@ -414,6 +421,60 @@ describe('«Счёт» without a meter (180211113)', () => {
       assert.equal(await page.getByLabel(/Текущие показания счетчика/).count(), 0);
       assert.equal(await page.getByRole('button', { name: 'Передать показания счетчика' }).count(), 0);
       assert.equal(await page.getByRole('button', { name: 'Оплатить', exact: true }).count(), 1, 'paying needs no meter');
+      assert.deepEqual(errors, [], 'no script errors or CSP violations');
+    } finally {
+      await ctx.close();
+    }
+  });
+});
+
+describe('«Счёт» above the bank\'s limit (180211115)', () => {
+  test('the split is offered before the bank (B8); the second part gets the rest and the same reading', { timeout: TIMEOUT }, async () => {
+    const ctx = await newContext();
+    try {
+      const { page, errors } = await logInToBill(ctx, ABOVE_LIMIT);
+      const amount = page.getByLabel('Сумма к оплате, ₽', { exact: true });
+      const offer = page.locator('#split-offer');
+      await amount.fill('99 999,99');
+      assert.equal(await offer.isVisible(), false, 'no offer within the limit');
+      await amount.fill('123 456,78');
+      await textContains(offer, `Банк принимает не более ${rub(10_000_000)} за один платеж`);
+      await textContains(offer, 'частями (2)');
+      await page.getByLabel('Текущие показания счетчика', { exact: true }).fill('98800');
+      await page.getByLabel('Получить чек по электронной почте', { exact: true }).uncheck();
+      const first = page.getByRole('button', { name: /^Оплатить первую часть/ });
+      assert.equal(plain(await first.innerText()), `Оплатить первую часть: ${rub(10_000_000)}`);
+      await first.click();
+      await page.waitForURL(/\/sim\/sberbank\//, { timeout: 10_000 });
+      await textContains(page.locator('body'), '100 000,00');
+      /** @param {import('playwright-core').Page} p */
+      const payOnBank = async (p) => {
+        await p.getByLabel('Номер карты').fill('2202 2050 0001 2424');
+        await p.getByLabel('Срок действия').fill('05/28');
+        await p.getByLabel('CVC').fill('649');
+        await p.getByRole('button', { name: 'Оплатить картой' }).click();
+        await p.waitForURL(/\/bill\.html/);
+        await p.locator('#bill-page').waitFor();
+      };
+      await payOnBank(page);
+      await textContains(page.locator('#payment-status'), `Осталось оплатить ${rub(2_345_678)}`);
+      assert.equal(plain(await amount.inputValue()), '23456,78', 'the rest');
+      assert.equal(await page.getByLabel('Текущие показания счетчика', { exact: true }).inputValue(), '98800', 'the same reading');
+      assert.equal(await offer.isVisible(), false);
+      await page.getByRole('button', { name: 'Оплатить', exact: true }).click();
+      await page.waitForURL(/\/sim\/sberbank\//, { timeout: 10_000 });
+      await payOnBank(page);
+      await textContains(page.locator('#payment-status'), 'Платеж успешно выполнен');
+      assert.equal(await page.locator('#payment-status').innerText().then((t) => t.includes('Осталось')), false);
+
+      // Both parts are paid, each with the reading (P1); a receipt only for the second part,
+      // whose option was left ticked.
+      const list = await page.evaluate(async () => (await fetch('/api/payments')).json());
+      const paid = list.payments.filter((/** @type {any} */ p) => p.status === 'paid');
+      assert.deepEqual(paid.map((/** @type {any} */ p) => p.amount).sort((/** @type {number} */ a, /** @type {number} */ b) => a - b), [2_345_678, 10_000_000]);
+      assert.deepEqual(paid.map((/** @type {any} */ p) => p.readings), [{ single: 98800 }, { single: 98800 }]);
+      const receipts = readOutbox(server.dataDir).filter((m) => m.to === ABOVE_LIMIT.email && m.subject.startsWith('Квитанция'));
+      assert.deepEqual(receipts.map((m) => plain(m.subject).split(' (')[0]), ['Квитанция об оплате 23 456,78 ₽']);
       assert.deepEqual(errors, [], 'no script errors or CSP violations');
     } finally {
       await ctx.close();

@@ -173,12 +173,83 @@ export function amountKopecks(typed) {
   return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
 }
 
-/** «Оплатить» with an amount, «Передать показания счетчика» without (B11). */
+/** Kopecks as the amount field shows them: «1234,50». @param {number} kopecks */
+function typedAmount(kopecks) {
+  return `${Math.floor(kopecks / 100)},${String(kopecks % 100).padStart(2, '0')}`;
+}
+
+/** The bank's limit for one card payment (B8), from GET /api/bill. */
+let maxPayment = 10_000_000;
+
+/** What is left to pay after the part being paid now (B8), 0 when not splitting. */
+let splitRest = 0;
+
+/** Where the rest of a split payment and its readings wait while the customer is at the bank. */
+const SPLIT_KEY = 'svet-split-payment';
+
+/**
+ * «Оплатить» with an amount, «Передать показания счетчика» without (B11); above the bank's
+ * limit, the offer to pay in parts (B8).
+ */
 function updateButton() {
   const typed = /** @type {HTMLInputElement} */ (byId('amount')).value;
   const kopecks = amountKopecks(typed);
   const pay = kopecks !== 0 || meter.kind === 'none';
   byId('readings-submit').textContent = pay ? 'Оплатить' : 'Передать показания счетчика';
+  const offer = byId('split-offer');
+  if (kopecks !== null && kopecks > maxPayment) {
+    const parts = Math.ceil(kopecks / maxPayment);
+    byId('split-text').textContent =
+      `Банк принимает не более ${money(maxPayment)} за один платеж. Сумму ${money(kopecks)} можно оплатить ` +
+      `частями (${parts}): сначала ${money(maxPayment)}, затем остаток. Показания счетчика передаются с первой частью ` +
+      'и подставятся во вторую сами.';
+    byId('split-pay').textContent = `Оплатить первую часть: ${money(maxPayment)}`;
+    offer.hidden = false;
+  } else {
+    offer.hidden = true;
+  }
+}
+
+/** «Оплатить первую часть»: pays the limit now and keeps the rest for after the bank's page. */
+function payFirstPart() {
+  const input = /** @type {HTMLInputElement} */ (byId('amount'));
+  const kopecks = amountKopecks(input.value);
+  if (kopecks === null || kopecks <= maxPayment) return;
+  splitRest = kopecks - maxPayment;
+  input.value = typedAmount(maxPayment);
+  updateButton();
+  /** @type {HTMLFormElement} */ (byId('readings-form')).requestSubmit();
+}
+
+/**
+ * Back from the bank after a part of a split payment: the rest and the same readings are
+ * filled in (B8). Only after a successful part; otherwise the customer starts again.
+ * @param {string | null} outcome
+ */
+function resumeSplit(outcome) {
+  const saved = sessionStorage.getItem(SPLIT_KEY);
+  sessionStorage.removeItem(SPLIT_KEY);
+  if (!saved || outcome !== 'paid') return;
+  /** @type {{rest: number, readings: Record<string, string>}} */
+  let split;
+  try {
+    split = JSON.parse(saved);
+  } catch {
+    return;
+  }
+  if (!(split.rest > 0)) return;
+  /** @type {HTMLInputElement} */ (byId('amount')).value = typedAmount(split.rest);
+  const form = /** @type {HTMLFormElement} */ (byId('readings-form'));
+  for (const [name, value] of Object.entries(split.readings ?? {})) {
+    const input = form.elements.namedItem(name);
+    if (input instanceof HTMLInputElement) input.value = String(value);
+  }
+  setStatus(
+    byId('payment-status'),
+    `Платеж успешно выполнен. Осталось оплатить ${money(split.rest)}: сумма и те же показания уже подставлены, нажмите «Оплатить».`,
+    'ok',
+  );
+  updateButton();
 }
 
 /** A fresh token per payment form: the same token twice is one order (a double click). */
@@ -195,6 +266,7 @@ async function pay(values, confirm = false) {
   const body = {
     amount: /** @type {HTMLInputElement} */ (byId('amount')).value.trim(),
     receipt_email: /** @type {HTMLInputElement} */ (byId('receipt_email')).value.trim(),
+    receipt_mail: /** @type {HTMLInputElement} */ (byId('receipt_mail')).checked,
     form_token: formToken,
     ...(Object.keys(values).length ? { readings: confirm ? { ...values, confirm: true } : values } : {}),
   };
@@ -202,6 +274,8 @@ async function pay(values, confirm = false) {
   if (loggedOut(result)) return;
   if (result.ok && typeof result.body.form_url === 'string') {
     setStatus(status, 'Переходим на страницу банка для оплаты картой…', 'info');
+    if (splitRest > 0) sessionStorage.setItem(SPLIT_KEY, JSON.stringify({ rest: splitRest, readings: values }));
+    splitRest = 0;
     window.location.assign(result.body.form_url);
     return;
   }
@@ -209,15 +283,19 @@ async function pay(values, confirm = false) {
     askConfirm(values, result.body, true);
     return;
   }
+  splitRest = 0;
   const orphans = showFieldErrors(form, result.body.fields);
   setStatus(status, orphans.length ? orphans.join(' ') : statusMessage(result.body), 'error');
   focusFirstInvalid(form);
 }
 
-/** What the bank's return said (`?payment=…`), in words; the server asked the bank. */
+/**
+ * What the bank's return said (`?payment=…`), in words; the server asked the bank.
+ * @returns {string | null} the outcome
+ */
 function showPaymentOutcome() {
   const outcome = new URLSearchParams(window.location.search).get('payment');
-  if (!outcome) return;
+  if (!outcome) return null;
   const words = {
     paid: ['Платеж успешно выполнен.', 'ok'],
     declined: ['Платёж не прошёл: банк отклонил оплату. Деньги не списаны. Попробуйте ещё раз или другой картой.', 'error'],
@@ -225,6 +303,7 @@ function showPaymentOutcome() {
   }[outcome] ?? ['Платёж ещё обрабатывается банком. Его статус появится на этой странице в течение нескольких минут.', 'info'];
   setStatus(byId('payment-status'), words[0], /** @type {any} */ (words[1]));
   history.replaceState(null, '', window.location.pathname);
+  return outcome;
 }
 
 /**
@@ -313,6 +392,7 @@ function setUpForm() {
     });
   });
   byId('amount').addEventListener('input', updateButton);
+  byId('split-pay').addEventListener('click', payFirstPart);
   const yes = byId('readings-confirm-yes');
   yes.addEventListener('click', () => {
     const values = pendingConfirm;
@@ -639,14 +719,16 @@ async function start() {
     setStatus(load, `Не удалось загрузить счёт. ${bill.body.message}`, 'error');
     return;
   }
-  showPaymentOutcome();
+  const outcome = showPaymentOutcome();
+  if (typeof bill.body.max_payment === 'number') maxPayment = bill.body.max_payment;
+  resumeSplit(outcome);
   const emailInput = /** @type {HTMLInputElement} */ (byId('receipt_email'));
   if (!emailInput.value && me && typeof me.email === 'string') emailInput.value = me.email;
   if (bill.body.bill) {
     paidSinceBill = Number(bill.body.paid_since_bill ?? 0);
     const due = Math.max(0, bill.body.bill.amount_due - paidSinceBill);
     const amountInput = /** @type {HTMLInputElement} */ (byId('amount'));
-    if (!amountInput.value && due > 0) amountInput.value = `${Math.floor(due / 100)},${String(due % 100).padStart(2, '0')}`;
+    if (!amountInput.value && due > 0) amountInput.value = typedAmount(due);
     updateButton();
     renderBill(bill.body.bill, bill.body.period_name, bill.body.documents ?? null, bill.body.tariff_name ?? bill.body.bill.tariff);
   } else {

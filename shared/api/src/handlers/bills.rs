@@ -59,6 +59,9 @@ fn tariff_name(app: &App, code: &str) -> String {
 pub async fn current(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let who = caller(app, &request).await?;
     let latest = bills::bills(app.store.as_ref(), &who.account, 1).await?.into_iter().next();
+    // The bank's per-payment limit (B8): the page offers to split a larger amount before it
+    // sends the customer to the bank.
+    let max_payment = app.config.payments.max_payment();
     let body = match latest {
         Some(posted) => json!({
             // «Оплачено по текущей квитанции» (B9), in kopecks.
@@ -69,9 +72,11 @@ pub async fn current(app: &App, request: Request) -> Result<Response<Body>, ApiE
             "posted_at": posted.posted_at,
             "period_name": posted.bill.period.name_ru(),
             "amount_due_text": posted.bill.amount_due.to_string(),
+            "max_payment": max_payment,
         }),
         None => json!({
             "bill": null,
+            "max_payment": max_payment,
             "message": "Счёт ещё не выставлен. Счета размещаются 5–6 числа следующего месяца.",
         }),
     };
