@@ -18,6 +18,7 @@ use svet_sberbank::{
 };
 
 pub mod bills;
+pub mod refund;
 pub mod registry_import;
 
 /// Required environment variables, set by template.yaml.

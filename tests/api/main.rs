@@ -14,6 +14,7 @@ mod payments;
 mod payments_http;
 mod portal;
 mod readings;
+mod refunds;
 mod registry_import;
 mod security;
 mod store_contract;

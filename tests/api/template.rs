@@ -31,6 +31,9 @@ const JOBS: &[(&str, &str)] = &[
     ("reconcile-payments", "ScheduleV2"),
 ];
 
+/// The binaries that an operator invokes directly (`aws lambda invoke`): no route, no event.
+const INVOKED: &[&str] = &["payments-refund"];
+
 /// Parameters that CloudFormation defines in every stack.
 const PSEUDO_PARAMETERS: &[&str] = &[
     "AWS::AccountId",
@@ -339,6 +342,14 @@ fn every_function_serves_routes_or_is_a_job_with_its_one_trigger() {
     for (id, resource) in resources_of_type(t, FUNCTION) {
         let bin = binary(resource).unwrap_or_default();
         let events = entries(&resource["Properties"]["Events"]);
+        if INVOKED.contains(&bin) {
+            assert!(
+                !ROUTES.iter().any(|r| r.function == bin),
+                "{id} ({bin}) is invoked directly, not a route"
+            );
+            assert!(events.is_empty(), "{id} ({bin}) is invoked by operators only: no event may start it");
+            continue;
+        }
         match JOBS.iter().find(|(job, _)| *job == bin) {
             Some((_, kind)) => {
                 let kinds: Vec<&str> = events.iter().filter_map(|(_, e)| text(&e["Type"])).collect();
@@ -486,6 +497,42 @@ fn queues_are_encrypted() {
 /// GetAtt, the template text for a Sub.
 /// A presigned S3 link works only if the role that signed it may read the object: the
 /// functions that hand out links to bills may read `bills/*`, and nothing else in the bucket;
+/// The refund sends money back: it talks to the bank with exactly the bank's parameters, reads
+/// and writes the table (no scan, no delete), and nothing else.
+#[test]
+fn the_refund_function_is_invoked_only_and_grants_what_it_uses() {
+    let t = template();
+    let function = resource(t, "PaymentsRefundFunction").expect("a PaymentsRefundFunction");
+    assert_eq!(binary(function), Some("payments-refund"));
+    assert!(entries(&function["Properties"]["Events"]).is_empty(), "no event, no HTTP route");
+    let variables = &function["Properties"]["Environment"]["Variables"];
+    for name in [
+        "SBERBANK_URL",
+        "SBERBANK_USER_NAME",
+        "SBERBANK_PASSWORD_PARAMETER",
+        "SBERBANK_CALLBACK_KEY_PARAMETER",
+    ] {
+        assert!(variables.get(name).is_some(), "PaymentsRefundFunction needs {name}");
+    }
+    assert!(variables.get("SESSION_KEY_PARAMETER").is_none(), "no session: it serves no customer");
+    let grants = granted(function);
+    let mut actions: Vec<&str> = grants.iter().map(|(a, _)| a.as_str()).collect();
+    actions.dedup();
+    assert_eq!(actions, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "ssm:GetParameter"]);
+    for (action, resource) in &grants {
+        match action.as_str() {
+            "ssm:GetParameter" => assert!(
+                resource.ends_with("${SberbankPasswordParameter}")
+                    || resource.ends_with("${SberbankCallbackKeyParameter}"),
+                "{resource}"
+            ),
+            _ => assert_eq!(resource, "DataTable.Arn"),
+        }
+    }
+    let alarm = resource(t, "PaymentsRefundErrorsAlarm").expect("an alarm on the refund's errors");
+    assert_eq!(ref_target(&alarm["Properties"]["Dimensions"][0]["Value"]), Some("PaymentsRefundFunction"));
+}
+
 /// `GET /api/bill` also stores the PNG it renders on a bill's first view.
 #[test]
 fn functions_that_link_to_bills_may_read_them() {

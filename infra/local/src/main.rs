@@ -6,6 +6,7 @@ mod bills;
 mod context;
 mod import;
 mod outbox_page;
+mod refund;
 mod server;
 
 use std::process::ExitCode;
@@ -17,6 +18,8 @@ Usage:
   svet [serve] [--port N] [--no-demo]   run the portal (default port 8080, or SVET_PORT)
   svet import-registry FILE [--dry-run] import the retailer's customer registry
   svet generate-bills [--period YYYY-MM] post a month's bills (default: last month)
+  svet refund PAYMENT_ID AMOUNT         refund AMOUNT rubles (e.g. 100,50) of a paid payment
+                                        to its card (the server must be running: its bank)
   svet help                             this text
 
 Environment:
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         }
         Some("import-registry") => runtime.block_on(import::run(&args[1..])),
         Some("generate-bills") => runtime.block_on(bills::run(&args[1..])),
+        Some("refund") => runtime.block_on(refund::run(&args[1..])),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use svet_domain::Kopecks;
 use svet_domain::payments::{
     BankState, BankStatus, CallbackNotice, CallbackRefused, GatewayError, OrderRef as DomainRef,
     OrderRequest, PaymentGateway, RegisteredOrder,
@@ -118,6 +119,18 @@ impl PaymentGateway for SberbankGateway {
             }
         };
         Ok(bank_status(&report.map_err(map_error)?))
+    }
+
+    async fn refund(&self, order_id: &str, amount: Kopecks) -> Result<(), GatewayError> {
+        // An id that is not the bank's cannot name an order there: nothing is sent.
+        let id = OrderId::parse(order_id).map_err(|_| GatewayError::UnknownOrder)?;
+        // The client sends refund.do again only when the connection was never made.
+        self.client.refund(&id, amount).await.map_err(map_error)
+    }
+
+    async fn reverse(&self, order_id: &str) -> Result<(), GatewayError> {
+        let id = OrderId::parse(order_id).map_err(|_| GatewayError::UnknownOrder)?;
+        self.client.reverse(&id).await.map_err(map_error)
     }
 
     fn verify_callback(&self, params: &[(String, String)]) -> Result<CallbackNotice, CallbackRefused> {

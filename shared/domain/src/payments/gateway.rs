@@ -124,7 +124,7 @@ pub enum CallbackRefused {
     Malformed(String),
 }
 
-/// The acquiring bank. Refunds come with the refunds step.
+/// The acquiring bank.
 #[async_trait]
 pub trait PaymentGateway: Send + Sync {
     /// Registers an order (register.do). Never retried by the adapter once it may have reached
@@ -133,6 +133,18 @@ pub trait PaymentGateway: Send + Sync {
 
     /// The order's status (getOrderStatusExtended.do).
     async fn status(&self, order: OrderRef<'_>) -> Result<BankStatus, GatewayError>;
+
+    /// Returns `amount` of a paid order to the card it was paid with (refund.do, by the
+    /// bank's order id); partial refunds may repeat while their sum stays within the paid
+    /// amount. Never retried by the adapter once it may have reached the bank
+    /// ([`GatewayError::MaybeSent`]): the caller records the refund first and compares the
+    /// bank's refunded amount ([`BankStatus::refunded`]) before sending another.
+    async fn refund(&self, order_id: &str, amount: Kopecks) -> Result<(), GatewayError>;
+
+    /// Voids the whole of a payment on the day it was made (reverse.do, by the bank's order
+    /// id); afterwards only [`PaymentGateway::refund`] works. Retried like refund.do. Svet's
+    /// refunds use refund.do only (docs/payments.md, «Refunds»).
+    async fn reverse(&self, order_id: &str) -> Result<(), GatewayError>;
 
     /// Checks a callback's checksum over its URL-decoded query parameters.
     fn verify_callback(&self, params: &[(String, String)]) -> Result<CallbackNotice, CallbackRefused>;

@@ -20,6 +20,9 @@
 //!   reconciliation send what is queued;
 //! - the credit, `ACCOUNT#<n>` / `CREDIT#<payment's created unix s>#<id>`, written in the same
 //!   transaction that moves the payment to paid.
+//! - a refund, `ACCOUNT#<n>` / `REFUND#<requested unix s>#<payment id>#<number>`, written
+//!   (`requested`) before refund.do is sent and settled (`done`, with the payment's new
+//!   `refunded`, or `failed`) after: [`Payments::refund`].
 //!
 //! Exactly one credit, guarded twice: a payment is credited only by a transaction that writes
 //! it with `credited: true` on the condition that its stored version is the one read, which
@@ -33,6 +36,7 @@ mod confirm;
 mod gateway;
 mod history;
 mod receipt;
+mod refund;
 mod start;
 
 use std::fmt;
@@ -53,6 +57,10 @@ pub use gateway::{
 };
 pub use history::{find, list, paid_since};
 pub use receipt::{MailSummary, Receipt, ReceiptMails, receipt_queue_key};
+pub use refund::{
+    Refund, RefundError, RefundState, Refunded, SETTLE_AFTER_SECONDS, check_amount, refund_key,
+    refunded_since, refunds_of,
+};
 pub use start::{StartPayment, Started};
 
 /// Where a payment is.
