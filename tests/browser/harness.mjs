@@ -9,7 +9,7 @@
 // fail loudly, never skip.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -363,4 +363,117 @@ export async function eventually(read, check, what, timeoutMs = 5_000) {
     value = await read();
   }
   return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Demo customers, posted bills and card payments on the gateway simulator's pages, for tests
+// that need a logged-in customer with a bill to pay.
+
+/** @typedef {{account: string, address: string, email: string, password: string}} Customer */
+
+/**
+ * Registers a demo customer through the API and activates the account with the link from the
+ * outbox.
+ * @param {{url: string, dataDir: string}} server @param {Customer} who
+ */
+export async function registerAndActivate(server, who) {
+  const before = outboxFiles(server.dataDir);
+  const reply = await callApi(server.url, 'POST', '/api/register', {
+    account: who.account,
+    password: who.password,
+    password_confirm: who.password,
+    email: who.email,
+    address: who.address,
+    consent: true,
+  });
+  assert.equal(reply.status, 201, `POST /api/register ${who.account}: ${JSON.stringify(reply.body)}`);
+  const { link } = await waitForLink(server.dataDir, { to: who.email, page: 'activate.html', before });
+  const token = new URL(link).hash.replace(/^#token=/, '');
+  const activated = await callApi(server.url, 'POST', '/api/activate', { token });
+  assert.equal(activated.status, 200, `POST /api/activate ${who.account}: ${JSON.stringify(activated.body)}`);
+}
+
+/**
+ * The billing period a reading made now belongs to, in Moscow time: on or before the 25th the
+ * current month, later the next one ("YYYY-MM").
+ */
+export function readingPeriod() {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Moscow', year: 'numeric', month: '2-digit', day: '2-digit' })
+      .formatToParts(new Date())
+      .map((p) => [p.type, p.value]),
+  );
+  let year = Number(parts.year);
+  let month = Number(parts.month);
+  if (Number(parts.day) > 25) {
+    month += 1;
+    if (month > 12) {
+      month = 1;
+      year += 1;
+    }
+  }
+  return `${year}-${String(month).padStart(2, '0')}`;
+}
+
+/** Today in Moscow as "YYYY-MM-DD". */
+export function moscowToday() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Moscow', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
+
+/**
+ * Posts a month's bills for every account with `svet generate-bills` on the server's data
+ * folder (the server itself posts none: SVET_AUTO_BILLS=0).
+ * @param {{dataDir: string}} server @param {string} period "YYYY-MM"
+ */
+export function postBills(server, period) {
+  execFileSync(process.env.SVET_BIN || join(REPO, 'target', 'debug', 'svet'), ['generate-bills', '--period', period], {
+    env: { ...process.env, SVET_DATA_DIR: server.dataDir },
+    stdio: 'pipe',
+  });
+}
+
+/**
+ * Opens `path` without a session: the page sends the visitor to /login.html?next=…; logs in
+ * there and waits to be back on `path`.
+ * @param {import('playwright-core').Page} page @param {string} baseUrl @param {{account: string, password: string}} who @param {string} path
+ */
+export async function logInAt(page, baseUrl, who, path) {
+  await page.goto(new URL(path, baseUrl).href);
+  await page.waitForURL(/\/login\.html\?next=/);
+  await page.getByLabel('Номер лицевого счёта', { exact: true }).fill(who.account);
+  await page.getByLabel('Пароль', { exact: true }).fill(who.password);
+  await page.getByRole('button', { name: 'Войти в систему' }).click();
+  await page.waitForURL((url) => url.pathname === new URL(path, baseUrl).pathname);
+}
+
+/**
+ * The simulator's test cards (docs/sberbank-simulator.md); `code` is the 3-D Secure code when
+ * the card asks for one.
+ * @typedef {{number: string, expiry: string, cvc: string, code?: string}} TestCard
+ */
+export const CARDS = {
+  /** Success, no challenge. */
+  success: { number: '2202 2050 0001 2424', expiry: '05/28', cvc: '649' },
+  /** 3-D Secure challenge, then success. */
+  challenge: { number: '2202 2060 0027 0541', expiry: '05/28', cvc: '123', code: '111111' },
+  /** 3-D Secure challenge, then declined 116 (insufficient funds). */
+  declined: { number: '2202 2050 0006 0910', expiry: '06/28', cvc: '810', code: '111111' },
+};
+
+/**
+ * Pays on the simulator's hosted page (the page must be on it): the card, then the 3-D Secure
+ * code when the card asks for one. Returns when the bank's pages send the browser away.
+ * @param {import('playwright-core').Page} page @param {TestCard} card
+ */
+export async function payOnBankPage(page, card) {
+  await page.getByLabel('Номер карты').fill(card.number);
+  await page.getByLabel('Срок действия').fill(card.expiry);
+  await page.getByLabel('CVC').fill(card.cvc);
+  await page.getByRole('button', { name: 'Оплатить картой' }).click();
+  if (card.code) {
+    await page.waitForURL(/\/acs\/challenge/);
+    await page.getByLabel('Код подтверждения').fill(card.code);
+    await page.getByRole('button', { name: 'Подтвердить' }).click();
+  }
+  await page.waitForURL((url) => !url.pathname.includes('/sim/sberbank/'));
 }

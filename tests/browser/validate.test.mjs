@@ -341,8 +341,10 @@ describe('small helpers', () => {
 
   test('after login only our own pages', () => {
     assert.equal(safeNext('/settings.html'), '/settings.html');
+    assert.equal(safeNext('/receipt.html?id=0123abcd'), '/receipt.html?id=0123abcd', 'back to the receipt the link named');
+    assert.equal(safeNext('/payments.html?from=2026-01-01&to=2026-03-31'), '/payments.html?from=2026-01-01&to=2026-03-31');
     assert.equal(safeNext(null), '/');
-    for (const bad of ['//evil.example/', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)', '/a/b.html']) {
+    for (const bad of ['//evil.example/', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)', '/a/b.html', '/receipt.html?next=//evil.example', '/receipt.html?id=<script>', '/receipt.html#x']) {
       assert.equal(safeNext(bad), '/', bad);
     }
   });

@@ -1,6 +1,6 @@
-// The session as the pages see it: who is logged in (GET /api/me), the header's «Настройки»
-// and «Выход» at the top right, and logging out (POST /api/logout ends the session on the
-// server, so the old cookie is refused from then on).
+// The session as the pages see it: who is logged in (GET /api/me), the header's «Счёт»,
+// «Платежи», «Настройки» and «Выход» at the top right, and logging out (POST /api/logout ends
+// the session on the server, so the old cookie is refused from then on).
 //
 // Every page's header has <nav id="session-nav">; its content without a session (a link to
 // log in) stays until GET /api/me says who is logged in.
@@ -22,33 +22,39 @@ export async function loadMe() {
 
 /** Sends the visitor to the login page, to come back to this page afterwards. */
 export function toLogin() {
-  const next = encodeURIComponent(location.pathname);
+  const next = encodeURIComponent(location.pathname + location.search);
   location.replace(`/login.html?next=${next}`);
 }
 
-/** Shows «Счёт», «Настройки» and «Выход» in the header. */
+/**
+ * A header link, marked as the current page where it is.
+ * @param {string} href @param {string} text
+ */
+function topLink(href, text) {
+  const link = document.createElement('a');
+  link.className = 'top__link';
+  link.href = href;
+  link.textContent = text;
+  if (location.pathname === href) link.setAttribute('aria-current', 'page');
+  return link;
+}
+
+/** Shows «Счёт», «Платежи», «Настройки» and «Выход» in the header. */
 export function renderLoggedIn() {
   const nav = document.getElementById('session-nav');
   if (!nav) return;
   nav.setAttribute('aria-label', 'Личный кабинет');
   nav.textContent = '';
-  const bill = document.createElement('a');
-  bill.className = 'top__link';
-  bill.href = '/bill.html';
-  bill.textContent = 'Счёт';
-  if (location.pathname === '/bill.html') bill.setAttribute('aria-current', 'page');
-  const settings = document.createElement('a');
-  settings.className = 'top__link';
-  settings.href = '/settings.html';
-  settings.textContent = 'Настройки';
-  if (location.pathname === '/settings.html') settings.setAttribute('aria-current', 'page');
+  const bill = topLink('/bill.html', 'Счёт');
+  const payments = topLink('/payments.html', 'Платежи');
+  const settings = topLink('/settings.html', 'Настройки');
   const logoutButton = document.createElement('button');
   logoutButton.type = 'button';
   logoutButton.className = 'button button--quiet';
   logoutButton.id = 'logout';
   logoutButton.textContent = 'Выход';
   logoutButton.addEventListener('click', () => void logout(logoutButton));
-  nav.append(bill, settings, logoutButton);
+  nav.append(bill, payments, settings, logoutButton);
 }
 
 /**

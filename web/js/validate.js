@@ -419,5 +419,6 @@ export function tokenFromHash(hash) {
  * @param {string | null} next
  */
 export function safeNext(next) {
-  return next && /^\/[a-z-]*(\.html)?$/.test(next) ? next : '/';
+  // One of our pages, with at most a plain query (a receipt's id, a date range).
+  return next && /^\/[a-z-]*(\.html)?(\?[A-Za-z0-9=&_.-]{1,200})?$/.test(next) ? next : '/';
 }

@@ -81,7 +81,10 @@ pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         outbox: local.outbox,
         web: web_dir(),
         bank: Arc::new(svet_sberbank_sim::Simulator::new(svet_sberbank_sim::Config {
-            public_url: Some(format!("{base_url}{SIM_PREFIX}")),
+            // The bank's page on another site than the portal (localhost, not 127.0.0.1), as
+            // the real bank's is: the return to the portal is then a cross-site navigation
+            // without the SameSite=Strict cookie, here as in production.
+            public_url: Some(format!("http://localhost:{port}{SIM_PREFIX}")),
             // The bank's callbacks come to this server's own callback route.
             merchants: vec![svet_sberbank_sim::Merchant {
                 callback_url: Some(format!("{base_url}{}", svet_api::routes::SBERBANK_CALLBACK.path)),

@@ -12,7 +12,7 @@ use crate::billing::{
     period_for_submission, usual_monthly,
 };
 use crate::registry::{RegistryEntry, registry_key};
-use crate::store::{Condition, Item, Key, Query, SkRange, Store, StoreError};
+use crate::store::{Item, Key, Query, SkRange, Store, StoreError};
 use crate::{AccountNumber, Clock, Config, Meter};
 
 /// Readings later than this day of the month count for the next period (Decree 354).
@@ -120,22 +120,21 @@ async fn baseline(
     Ok((last, usage))
 }
 
-/// Checks and stores a readings-only submission (B11, P5): accepted at once. With `confirm`
+/// Checks and stores a readings-only submission (B11, P5): accepted at once, with its row
+/// «передача показаний без оплаты» in the payments list, in one transaction. With `confirm`
 /// a jump above the usual consumption is taken; without it the caller gets the question.
 pub async fn submit(
     store: &dyn Store,
     clock: &dyn Clock,
+    ids: &dyn crate::IdGen,
     config: &Config,
     account: &AccountNumber,
     typed: &Typed,
     confirm: bool,
 ) -> Result<Reading, SubmitError> {
-    let reading = check(store, clock.now(), config, account, typed, confirm).await?;
-    match store.put(reading_item(account, &reading)?, Condition::Absent).await {
-        Ok(()) => Ok(reading),
-        Err(StoreError::ConditionFailed { .. }) => Err(SubmitError::Twice),
-        Err(e) => Err(e.into()),
-    }
+    let (reading, _) =
+        crate::payments::readings_only(store, clock, ids, config, account, typed, confirm).await?;
+    Ok(reading)
 }
 
 /// The stored item of an accepted reading (written with [`Condition::Absent`]).

@@ -71,6 +71,7 @@ pub async fn submit(app: &App, request: Request) -> Result<Response<Body>, ApiEr
     let reading = readings::submit(
         app.store.as_ref(),
         app.clock.as_ref(),
+        app.ids.as_ref(),
         &app.config,
         &who.account,
         &typed,

@@ -61,7 +61,7 @@ pub use refund::{
     Refund, RefundError, RefundState, Refunded, SETTLE_AFTER_SECONDS, check_amount, refund_key,
     refunded_since, refunds_of,
 };
-pub use start::{StartPayment, Started};
+pub use start::{StartPayment, Started, readings_only};
 
 /// Where a payment is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

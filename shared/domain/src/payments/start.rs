@@ -13,10 +13,10 @@ use super::{
 use crate::billing::Period;
 use crate::bills::bills;
 use crate::identity::input::Email;
-use crate::readings::{self, SubmitError, Typed};
+use crate::readings::{self, Reading, SubmitError, Typed};
 use crate::registry::{RegistryEntry, registry_key};
-use crate::store::{Condition, Item, StoreError, Write};
-use crate::{AccountNumber, Kopecks, Meter};
+use crate::store::{Condition, Item, Store, StoreError, Write};
+use crate::{AccountNumber, Clock, Config, IdGen, Kopecks, Meter};
 
 /// How long a form's idempotency key is remembered.
 const IDEMPOTENCY_SECONDS: i64 = 24 * 3600;
@@ -275,41 +275,58 @@ impl Payments<'_> {
         typed: &Typed,
         confirm: bool,
     ) -> Result<Payment, SubmitError> {
-        let now = self.clock.now();
-        let reading = readings::check(self.store, now, self.config, account, typed, confirm).await?;
-        let row = Payment {
-            id: self.ids.new_id(),
-            account: account.clone(),
-            created_at: now,
-            updated_at: now,
-            amount: Kopecks::ZERO,
-            status: PaymentStatus::ReadingsOnly,
-            email: None,
-            receipt_mail: false,
-            readings: Some(reading.registers),
-            reading_period: Some(reading.period),
-            period: None,
-            order_number: None,
-            order_id: None,
-            form_url: None,
-            action_code: None,
-            paid_at: None,
-            credited: false,
-            refunded: Kopecks::ZERO,
-            flag: None,
-            pending_due: None,
-        };
-        let writes = vec![
-            Write::Put { item: readings::reading_item(account, &reading)?, condition: Condition::Absent },
-            Write::Put {
-                item: Item::from_serde(payment_key(account, now, &row.id), &row)?,
-                condition: Condition::Absent,
-            },
-        ];
-        match self.store.transact(writes).await {
-            Ok(()) => Ok(row),
-            Err(StoreError::ConditionFailed { .. }) => Err(SubmitError::Twice),
-            Err(e) => Err(e.into()),
-        }
+        let (_, row) =
+            readings_only(self.store, self.clock, self.ids, self.config, account, typed, confirm).await?;
+        Ok(row)
+    }
+}
+
+/// Readings sent without a payment, from «Передать показания счетчика» or an amount of 0: the
+/// reading, accepted at once, and its row «передача показаний без оплаты» in the payments list
+/// (P5), in one transaction. Needs no bank, so `POST /api/readings` uses it directly.
+pub async fn readings_only(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    ids: &dyn IdGen,
+    config: &Config,
+    account: &AccountNumber,
+    typed: &Typed,
+    confirm: bool,
+) -> Result<(Reading, Payment), SubmitError> {
+    let now = clock.now();
+    let reading = readings::check(store, now, config, account, typed, confirm).await?;
+    let row = Payment {
+        id: ids.new_id(),
+        account: account.clone(),
+        created_at: now,
+        updated_at: now,
+        amount: Kopecks::ZERO,
+        status: PaymentStatus::ReadingsOnly,
+        email: None,
+        receipt_mail: false,
+        readings: Some(reading.registers),
+        reading_period: Some(reading.period),
+        period: None,
+        order_number: None,
+        order_id: None,
+        form_url: None,
+        action_code: None,
+        paid_at: None,
+        credited: false,
+        refunded: Kopecks::ZERO,
+        flag: None,
+        pending_due: None,
+    };
+    let writes = vec![
+        Write::Put { item: readings::reading_item(account, &reading)?, condition: Condition::Absent },
+        Write::Put {
+            item: Item::from_serde(payment_key(account, now, &row.id), &row)?,
+            condition: Condition::Absent,
+        },
+    ];
+    match store.transact(writes).await {
+        Ok(()) => Ok((reading, row)),
+        Err(StoreError::ConditionFailed { .. }) => Err(SubmitError::Twice),
+        Err(e) => Err(e.into()),
     }
 }
