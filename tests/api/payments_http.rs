@@ -31,6 +31,7 @@ on_both_portals!(
     the_receipt_is_its_customers_alone_and_mailed_once,
     a_receipt_mail_waits_out_a_mail_outage,
     the_job_settles_a_payment_nobody_came_back_from_and_mails_its_receipt,
+    a_bill_counts_the_card_payments_of_its_month_net_of_refunds,
 );
 
 const ACCOUNT: &str = "180211111";
@@ -425,4 +426,27 @@ async fn the_job_settles_a_payment_nobody_came_back_from_and_mails_its_receipt(p
     // The next run has nothing to do.
     let next = svet_api::jobs::reconcile_payments(&app).await.unwrap();
     assert_eq!(next, Default::default(), "{}", p.backend);
+}
+
+async fn a_bill_counts_the_card_payments_of_its_month_net_of_refunds(p: &Portal) {
+    let bank = Bank::start(p).await;
+    let app = with_bank(p, &bank);
+    let cookie = p.logged_in(ACCOUNT, ADDRESS).await;
+    // 15 February: 700,25 ₽ paid, then 100 ₽ of it refunded.
+    let to = p.email("balance");
+    let paid = paid_with_receipt(p, &app, &cookie, "700,25", &to, "form-token-balance-1").await;
+    app.payments().unwrap().refund(&paid.id, Kopecks::new(10_000)).await.unwrap();
+    // 5 March: another payment, which belongs to March, then the February bills.
+    bank.advance(p, 18 * 86_400);
+    let login = json!({ "account": ACCOUNT, "password": "Светлячок-2026" });
+    let cookie =
+        p.call_on(&app, Method::POST, "/api/login", Some(login), None).await.cookie.expect("a new session");
+    paid_with_receipt(p, &app, &cookie, "50", &to, "form-token-balance-2").await;
+    generate(p, "2026-02").await;
+    let bill = p.call_on(&app, Method::GET, "/api/bill", None, Some(&cookie)).await.body["bill"].clone();
+    assert_eq!(bill["period"], "2026-02", "{}", p.backend);
+    assert_eq!(bill["payments"], 60_025, "{}: February's payments net of the refund: {bill}", p.backend);
+    let (opening, charge) =
+        (bill["opening_balance"].as_i64().unwrap(), bill["total_charge"].as_i64().unwrap());
+    assert_eq!(bill["closing_balance"].as_i64().unwrap(), opening + charge - 60_025, "{}", p.backend);
 }

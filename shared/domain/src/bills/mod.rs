@@ -287,7 +287,7 @@ impl Generation<'_> {
             history: history(&earlier),
             months_without_readings: earlier.iter().take_while(|b| !billed_on_readings(b)).count() as u32,
             opening_balance: earlier.first().map_or(entry.balance, |b| b.closing_balance),
-            payments: Kopecks::ZERO,
+            payments: self.received_in(&entry.account, period).await?,
             payee: self.config.payee.clone(),
         };
         let bill = compute_bill(&input, self.tariffs)
@@ -307,6 +307,16 @@ impl Generation<'_> {
             Err(StoreError::ConditionFailed { index: 0 }) => Ok((Outcome::Existing, None)),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Card payments received in `period` (company time), net of refunds made in it.
+    async fn received_in(&self, account: &AccountNumber, period: Period) -> Result<Kopecks, StoreError> {
+        let tz = self.config.time_zone();
+        let start = |day: jiff::civil::Date| {
+            day.to_zoned(tz.clone()).map(|z| z.timestamp()).map_err(|e| StoreError::Corrupt(e.to_string()))
+        };
+        let (from, to) = (start(period.first_day())?, start(period.next().first_day())?);
+        crate::payments::received_between(self.store, account, from, to).await
     }
 
     /// The latest accepted reading submitted for `period`.

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use super::{Credit, Link, Payment, id_key, seconds};
+use super::{Credit, Link, Payment, id_key, refunded_since, seconds};
 use crate::store::{Item, Query, SkRange, Store, StoreError};
 use crate::{AccountNumber, Kopecks};
 
@@ -69,4 +69,41 @@ pub async fn paid_since(
             None => return Ok(Kopecks::new(sum)),
         }
     }
+}
+
+/// What the account's card payments brought in `[from, to)`, net of refunds: the credits paid
+/// in it minus the refunds made in it. A bill subtracts it from the period's balance.
+pub async fn received_between(
+    store: &dyn Store,
+    account: &AccountNumber,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Kopecks, StoreError> {
+    // Credits are keyed by the payment's start; one is paid within its order's lifetime (or
+    // settled by reconciliation minutes later), so two days before `from` covers them all.
+    let earliest = from.checked_sub(jiff::SignedDuration::from_hours(48)).unwrap_or(from);
+    let range =
+        SkRange::Between(format!("CREDIT#{}", seconds(earliest)), format!("CREDIT#{}#~", seconds(to)));
+    let mut query = Query::new(format!("ACCOUNT#{account}"), range);
+    query.limit = 200;
+    let mut sum = 0i64;
+    loop {
+        let page = store.query(&query).await?;
+        for item in &page.items {
+            let credit: Credit = Item::to_serde(item)?;
+            if credit.paid_at >= from && credit.paid_at < to {
+                sum += credit.amount.get();
+            }
+        }
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => break,
+        }
+    }
+    for refund in refunded_since(store, account, from).await? {
+        if refund.refunded_at.is_some_and(|at| at < to) {
+            sum -= refund.amount.get();
+        }
+    }
+    Ok(Kopecks::new(sum))
 }

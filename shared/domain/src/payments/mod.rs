@@ -55,7 +55,7 @@ pub use gateway::{
     BankState, BankStatus, CallbackNotice, CallbackRefused, GatewayError, OrderRef, OrderRequest,
     PaymentGateway, RegisteredOrder,
 };
-pub use history::{find, list, paid_since};
+pub use history::{find, list, paid_since, received_between};
 pub use receipt::{MailSummary, Receipt, ReceiptMails, receipt_queue_key};
 pub use refund::{
     Refund, RefundError, RefundState, Refunded, SETTLE_AFTER_SECONDS, check_amount, refund_key,
