@@ -68,7 +68,8 @@ pub async fn aws_app() -> anyhow::Result<App> {
 /// The bank's gateway, for the functions given `SBERBANK_URL` (those that start or confirm
 /// payments): the merchant login from `SBERBANK_USER_NAME`, the password and the callback key
 /// from the SSM SecureString parameters named by `SBERBANK_PASSWORD_PARAMETER` and
-/// `SBERBANK_CALLBACK_KEY_PARAMETER`. The other functions get none.
+/// `SBERBANK_CALLBACK_KEY_PARAMETER` (an HMAC token, or with `SBERBANK_CALLBACK_SIGNATURE=rsa`
+/// the bank's PEM public key). The other functions get none.
 async fn bank(sdk: &svet_aws::aws_config::SdkConfig) -> anyhow::Result<Option<Arc<dyn PaymentGateway>>> {
     let url = match std::env::var("SBERBANK_URL") {
         Ok(url) if !url.is_empty() => url,
@@ -92,10 +93,20 @@ async fn bank(sdk: &svet_aws::aws_config::SdkConfig) -> anyhow::Result<Option<Ar
     let client = Client::new(GatewayConfig::new(Url::parse(&url)?, credentials))?;
     Ok(Some(Arc::new(SberbankGateway::new(
         client,
-        CallbackKey::hmac(Secret::new(callback_key))?,
+        callback_key_of(std::env::var("SBERBANK_CALLBACK_SIGNATURE").ok().as_deref(), &callback_key)?,
         // The cheque's VAT and payment object: confirm with the bank's fiscal settings.
         FiscalSettings { tax: TaxType::Vat20, payment_object: PaymentObject::Commodity },
     ))))
+}
+
+/// The callback key as `SBERBANK_CALLBACK_SIGNATURE` says: `hmac` (the default: a symmetric
+/// token) or `rsa` (the bank's PEM public key).
+fn callback_key_of(signature: Option<&str>, text: &str) -> anyhow::Result<CallbackKey> {
+    match signature {
+        Some("rsa") => Ok(CallbackKey::rsa_from_pem(text)?),
+        Some("hmac" | "") | None => Ok(CallbackKey::hmac(Secret::new(text))?),
+        Some(other) => anyhow::bail!("SBERBANK_CALLBACK_SIGNATURE is {other:?}: expected hmac or rsa"),
+    }
 }
 
 /// Logs as JSON lines (CloudWatch), level from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`.
@@ -113,4 +124,19 @@ pub async fn serve(route: Route) -> Result<(), lambda_http::Error> {
         Ok::<_, Infallible>(dispatch(app, route, request).await)
     }))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::callback_key_of;
+
+    #[test]
+    fn the_callback_signature_setting_picks_the_key_kind_and_refuses_the_rest() {
+        assert!(callback_key_of(None, "a-token-from-the-bank").is_ok(), "hmac by default");
+        assert!(callback_key_of(Some("hmac"), "a-token-from-the-bank").is_ok());
+        let rsa = callback_key_of(Some("rsa"), "a-token-from-the-bank").unwrap_err().to_string();
+        assert!(rsa.to_lowercase().contains("key"), "a token is no PEM key: {rsa}");
+        let other = callback_key_of(Some("md5"), "x").unwrap_err().to_string();
+        assert!(other.contains("expected hmac or rsa"), "{other}");
+    }
 }

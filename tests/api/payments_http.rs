@@ -184,6 +184,15 @@ async fn another_customer_does_not_see_the_payment(p: &Portal) {
     assert_eq!(rows[0]["amount"], 10_050);
     assert_eq!(rows[0]["status_label"], "Ожидает оплаты");
 
+    // Paying for someone else's account: the account is the session's, never the form's; a
+    // form that names one is refused.
+    let form = json!({
+        "account": OTHER.0, "amount": "10", "receipt_email": "ivanov@list.ru",
+        "readings": { "single": "12445" }, "form_token": "form-token-http-4",
+    });
+    let r = p.call_on(&app, Method::POST, "/api/payments", Some(form), Some(&cookie)).await;
+    assert_eq!(r.status, 400, "{}: {:?}", p.backend, r.body);
+
     let theirs = p.call_on(&app, Method::GET, "/api/payments", None, Some(&other)).await;
     assert_eq!(theirs.status, 200, "{}", p.backend);
     assert_eq!(theirs.body["payments"], json!([]), "{}", p.backend);

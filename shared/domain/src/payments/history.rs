@@ -18,7 +18,7 @@ pub async fn list(
     let mut query = Query::new(format!("ACCOUNT#{account}"), range);
     query.forward = false;
     query.limit = 200;
-    let mut payments = Vec::new();
+    let mut payments: Vec<Payment> = Vec::new();
     loop {
         let page = store.query(&query).await?;
         for item in &page.items {
@@ -26,9 +26,12 @@ pub async fn list(
         }
         match page.next {
             Some(next) => query.after = Some(next),
-            None => return Ok(payments),
+            None => break,
         }
     }
+    // The keys order by the second; within one second by the creation instant.
+    payments.sort_by_key(|p| std::cmp::Reverse(p.created_at));
+    Ok(payments)
 }
 
 /// The payment with this id (the one on its receipt), with its stored item (for its version);
