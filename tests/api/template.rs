@@ -610,6 +610,79 @@ fn binaries() -> BTreeSet<String> {
         .collect()
 }
 
+/// The front end: pages from a private bucket only CloudFront reads, `/api/*` to the HTTP API
+/// uncached with the session cookie and the Origin header, the security headers on both, and
+/// the origin-verify value CloudFront sends equal to the one the functions expect.
+#[test]
+fn the_front_end_serves_pages_and_api_on_one_origin_with_security_headers() {
+    let t = template();
+    let config =
+        &resource(t, "WebDistribution").expect("a WebDistribution")["Properties"]["DistributionConfig"];
+    let default = &config["DefaultCacheBehavior"];
+    assert_eq!(text(&default["TargetOriginId"]), Some("web"));
+    assert_eq!(text(&default["ViewerProtocolPolicy"]), Some("redirect-to-https"));
+    let api = items(&config["CacheBehaviors"])
+        .into_iter()
+        .find(|b| text(&b["PathPattern"]) == Some("/api/*"))
+        .expect("a behaviour for /api/*");
+    assert_eq!(text(&api["TargetOriginId"]), Some("api"));
+    assert_eq!(
+        text(&api["CachePolicyId"]),
+        Some("4135ea2d-6df8-44a3-9df3-4b5a84be39ad"),
+        "API answers are never cached (Managed-CachingDisabled)"
+    );
+    for method in ["POST", "PUT"] {
+        assert!(texts(&api["AllowedMethods"]).contains(&method), "/api/* must allow {method}");
+    }
+    for behaviour in [default, api] {
+        assert!(format!("{:?}", behaviour["ResponseHeadersPolicyId"]).contains("SecurityHeadersPolicy"));
+    }
+    let origins = items(&config["Origins"]);
+    let api_origin = origins.iter().find(|o| text(&o["Id"]) == Some("api")).expect("the api origin");
+    assert!(format!("{:?}", api_origin["DomainName"]).contains("HttpApi"), "the api origin is the HTTP API");
+    let web_origin = origins.iter().find(|o| text(&o["Id"]) == Some("web")).expect("the web origin");
+    assert!(format!("{:?}", web_origin["DomainName"]).contains("WebBucket"));
+
+    let forwarded = &resource(t, "ApiOriginRequestPolicy").expect("an ApiOriginRequestPolicy")["Properties"]
+        ["OriginRequestPolicyConfig"];
+    assert_eq!(texts(&forwarded["CookiesConfig"]["Cookies"]), ["svet_session"]);
+    let headers = texts(&forwarded["HeadersConfig"]["Headers"]);
+    for needed in ["Origin", "Content-Type", "CloudFront-Viewer-Address"] {
+        assert!(headers.contains(&needed), "the API needs {needed}: {headers:?}");
+    }
+    assert!(!headers.iter().any(|h| h.eq_ignore_ascii_case("host")), "Host must stay the API's");
+
+    let sent = items(&api_origin["OriginCustomHeaders"])
+        .into_iter()
+        .find(|h| text(&h["HeaderName"]) == Some(svet_api::session::ORIGIN_VERIFY_HEADER))
+        .expect("CloudFront sends the origin-verify header")["HeaderValue"]
+        .clone();
+    let expected = &t["Globals"]["Function"]["Environment"]["Variables"]["ORIGIN_VERIFY"];
+    assert_eq!(&sent, expected, "the functions must expect what CloudFront sends");
+
+    let headers = &resource(t, "SecurityHeadersPolicy").expect("a SecurityHeadersPolicy")["Properties"]["ResponseHeadersPolicyConfig"]
+        ["SecurityHeadersConfig"];
+    let csp = text(&headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]).unwrap_or_default();
+    for directive in
+        ["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'"]
+    {
+        assert!(csp.contains(directive), "CSP lacks {directive}: {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
+    let hsts = headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"].as_u64().unwrap_or(0);
+    assert!(hsts >= 31_536_000, "HSTS for at least a year, not {hsts}");
+    assert_eq!(text(&headers["FrameOptions"]["FrameOption"]), Some("DENY"));
+    assert!(text(&headers["ReferrerPolicy"]["ReferrerPolicy"]).is_some());
+
+    let policy = &resource(t, "WebBucketPolicy").expect("a WebBucketPolicy")["Properties"]["PolicyDocument"];
+    let allows: Vec<&Value> =
+        items(&policy["Statement"]).into_iter().filter(|s| text(&s["Effect"]) == Some("Allow")).collect();
+    assert_eq!(allows.len(), 1, "only CloudFront may read the pages");
+    assert_eq!(text(&allows[0]["Principal"]["Service"]), Some("cloudfront.amazonaws.com"));
+    assert_eq!(text(&allows[0]["Action"]), Some("s3:GetObject"));
+    assert!(format!("{:?}", allows[0]["Condition"]).contains("WebDistribution"), "only our distribution");
+}
+
 fn resource<'t>(t: &'t Value, id: &str) -> Option<&'t Value> {
     t["Resources"].get(id)
 }

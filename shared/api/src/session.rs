@@ -126,11 +126,37 @@ pub fn same_origin(app: &App, request: &Request) -> Result<(), ApiError> {
     }
 }
 
-/// The client's IP address: from the local server, or from API Gateway's request context.
+/// The header CloudFront adds, with the stack's own value (`ORIGIN_VERIFY`), to every API
+/// request it forwards (template.yaml, WebDistribution). Only a request that carries it came
+/// through CloudFront, so only then is its `CloudFront-Viewer-Address` the customer's.
+pub const ORIGIN_VERIFY_HEADER: &str = "x-svet-origin-verify";
+const VIEWER_ADDRESS_HEADER: &str = "cloudfront-viewer-address";
+
+fn origin_verify() -> Option<&'static str> {
+    static VALUE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    VALUE.get_or_init(|| std::env::var("ORIGIN_VERIFY").ok().filter(|v| v.len() >= 16)).as_deref()
+}
+
+/// The client's IP address: from the local server, from CloudFront's viewer address when the
+/// request provably came through our distribution, or from API Gateway's request context
+/// (behind CloudFront that is an edge server's address, shared by many customers).
 pub fn client_ip(request: &Request) -> String {
+    client_ip_behind(request, origin_verify())
+}
+
+/// [`client_ip`] with the expected origin-verify value given.
+pub fn client_ip_behind(request: &Request, origin_verify: Option<&str>) -> String {
     use lambda_http::RequestExt;
     if let Some(ClientIp(ip)) = request.extensions().get::<ClientIp>() {
         return ip.clone();
+    }
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Some(expected) = origin_verify
+        && header(ORIGIN_VERIFY_HEADER)
+            .is_some_and(|sent| constant_time_eq(sent.as_bytes(), expected.as_bytes()))
+        && let Some(ip) = header(VIEWER_ADDRESS_HEADER).and_then(viewer_ip)
+    {
+        return ip;
     }
     match request.request_context_ref() {
         Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => {
@@ -140,6 +166,56 @@ pub fn client_ip(request: &Request) -> String {
     }
 }
 
+/// `198.51.100.10:46532` or `2001:db8::1:46532` (the port after the last colon) → the address.
+fn viewer_ip(value: &str) -> Option<String> {
+    let (ip, port) = value.trim().rsplit_once(':')?;
+    port.parse::<u16>().ok()?;
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    ip.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// The peer address, set by the local server.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VERIFY: &str = "0f8c2a9e-5b1d-4c3e-9a77-6d2b1e0c4f11";
+
+    fn request(headers: &[(&str, &str)]) -> Request {
+        let mut builder = http::Request::builder().uri("/api/login");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        builder.body(lambda_http::Body::Empty).unwrap()
+    }
+
+    #[test]
+    fn the_viewer_address_counts_only_behind_our_distribution() {
+        let through =
+            request(&[(ORIGIN_VERIFY_HEADER, VERIFY), (VIEWER_ADDRESS_HEADER, "198.51.100.10:46532")]);
+        assert_eq!(client_ip_behind(&through, Some(VERIFY)), "198.51.100.10");
+        let v6 = request(&[(ORIGIN_VERIFY_HEADER, VERIFY), (VIEWER_ADDRESS_HEADER, "2001:db8::1:46532")]);
+        assert_eq!(client_ip_behind(&v6, Some(VERIFY)), "2001:db8::1");
+        // Straight to the API with a made-up viewer address: not believed.
+        let forged = request(&[(ORIGIN_VERIFY_HEADER, "guess"), (VIEWER_ADDRESS_HEADER, "203.0.113.1:1")]);
+        assert_eq!(client_ip_behind(&forged, Some(VERIFY)), "unknown");
+        let bare = request(&[(VIEWER_ADDRESS_HEADER, "203.0.113.1:1")]);
+        assert_eq!(client_ip_behind(&bare, Some(VERIFY)), "unknown");
+        // Without a distribution (no value configured) the header means nothing.
+        assert_eq!(client_ip_behind(&through, None), "unknown");
+        // Garbage in the header: not an address.
+        let garbage = request(&[(ORIGIN_VERIFY_HEADER, VERIFY), (VIEWER_ADDRESS_HEADER, "evil.example:80")]);
+        assert_eq!(client_ip_behind(&garbage, Some(VERIFY)), "unknown");
+        // The local server's peer address wins.
+        let mut local = request(&[]);
+        local.extensions_mut().insert(ClientIp("127.0.0.1".into()));
+        assert_eq!(client_ip_behind(&local, Some(VERIFY)), "127.0.0.1");
+    }
+}
