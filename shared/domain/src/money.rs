@@ -88,7 +88,11 @@ impl Kopecks {
         if decimals == 1 {
             kopecks *= 10;
         }
+        // The rubles alone may be at the limit; with the kopecks the amount may not exceed it.
         let total = rubles * 100 + kopecks;
+        if total > MAX_ABS {
+            return Err(MoneyError::TooLarge);
+        }
         Ok(Kopecks(if negative { -total } else { total }))
     }
 
@@ -154,6 +158,17 @@ mod tests {
         for (text, error) in cases {
             assert_eq!(Kopecks::parse_rubles(text), Err(error), "{text:?}");
         }
+    }
+
+    /// Found by the `amount` fuzz target (fuzz/): the rubles were held to one billion, but the
+    /// kopecks were added after the check, so `1 000 000 000,05` was accepted.
+    #[test]
+    fn nothing_above_one_billion_rubles() {
+        assert_eq!(Kopecks::parse_rubles("1 000 000 000,00"), Ok(Kopecks(MAX_ABS)));
+        assert_eq!(Kopecks::parse_rubles("-1000000000"), Ok(Kopecks(-MAX_ABS)));
+        assert_eq!(Kopecks::parse_rubles("1\u{2009}000000000,05"), Err(MoneyError::TooLarge));
+        assert_eq!(Kopecks::parse_rubles("-1 000 000 000,01"), Err(MoneyError::TooLarge));
+        assert_eq!(Kopecks::parse_rubles("999 999 999,99"), Ok(Kopecks(MAX_ABS - 1)));
     }
 
     #[test]

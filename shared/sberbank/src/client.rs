@@ -145,14 +145,7 @@ impl Client {
         }
         let span = info_span!("sberbank", method = operation.method(), order_number = %order.order_number);
         let body = self.call(operation, params, Safety::OnlyIfNotSent).instrument(span).await?;
-        let decode = |detail: &str| Error::Decode { operation, detail: detail.to_owned() };
-        let order_id =
-            wire::field(&body, &["orderId"]).and_then(wire::text).ok_or_else(|| decode("no orderId"))?;
-        let order_id = OrderId::parse(&order_id).map_err(|_| decode("orderId is not an order id"))?;
-        let form_url =
-            wire::field(&body, &["formUrl"]).and_then(wire::text).ok_or_else(|| decode("no formUrl"))?;
-        let form_url = Url::parse(&form_url).map_err(|_| decode("formUrl is not an absolute URL"))?;
-        Ok(Registered { order_id, form_url })
+        read_registered(&body)
     }
 
     /// getOrderStatusExtended.do, by the gateway's id or by our order number.
@@ -165,7 +158,7 @@ impl Client {
         let params = vec![(name, value.clone()), ("language", LANGUAGE.to_owned())];
         let span = info_span!("sberbank", method = operation.method(), order = %value);
         let body = self.call(operation, params, Safety::Idempotent).instrument(span).await?;
-        OrderReport::from_body(body).map_err(|detail| Error::Decode { operation, detail })
+        read_order_report(body)
     }
 
     /// refund.do: returns `amount` of a paid order to the card it was paid with. Partial
@@ -262,18 +255,45 @@ impl Client {
             return Err(Error::Http { operation, status: response.status().as_u16() });
         }
         let bytes = response.bytes().await.map_err(transport)?;
-        let body = match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(body)) => body,
-            Ok(_) => return Err(Error::Decode { operation, detail: "not a JSON object".into() }),
-            Err(e) => {
-                let detail =
-                    format!("not JSON ({:?} error at line {} column {})", e.classify(), e.line(), e.column());
-                return Err(Error::Decode { operation, detail });
-            }
-        };
-        wire::check_envelope(&body).map_err(|(code, message)| Error::Gateway { operation, code, message })?;
-        Ok(body)
+        read_answer(operation, &bytes)
     }
+}
+
+// Reading the bank's answers. Public so that the fuzz targets (`fuzz/`) exercise exactly what
+// the client does with the bytes the bank sends.
+
+/// Reads the body of an HTTP 200 answer to `operation`: a JSON object whose envelope
+/// (`errorCode`) says success.
+pub fn read_answer(operation: Operation, bytes: &[u8]) -> Result<Map<String, Value>, Error> {
+    let body = match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(body)) => body,
+        Ok(_) => return Err(Error::Decode { operation, detail: "not a JSON object".into() }),
+        Err(e) => {
+            let detail =
+                format!("not JSON ({:?} error at line {} column {})", e.classify(), e.line(), e.column());
+            return Err(Error::Decode { operation, detail });
+        }
+    };
+    wire::check_envelope(&body).map_err(|(code, message)| Error::Gateway { operation, code, message })?;
+    Ok(body)
+}
+
+/// Reads register.do's successful answer (see [`read_answer`]): the order id and the page.
+pub fn read_registered(body: &Map<String, Value>) -> Result<Registered, Error> {
+    let operation = Operation::Register;
+    let decode = |detail: &str| Error::Decode { operation, detail: detail.to_owned() };
+    let order_id =
+        wire::field(body, &["orderId"]).and_then(wire::text).ok_or_else(|| decode("no orderId"))?;
+    let order_id = OrderId::parse(&order_id).map_err(|_| decode("orderId is not an order id"))?;
+    let form_url =
+        wire::field(body, &["formUrl"]).and_then(wire::text).ok_or_else(|| decode("no formUrl"))?;
+    let form_url = Url::parse(&form_url).map_err(|_| decode("formUrl is not an absolute URL"))?;
+    Ok(Registered { order_id, form_url })
+}
+
+/// Reads getOrderStatusExtended.do's successful answer (see [`read_answer`]).
+pub fn read_order_report(body: Map<String, Value>) -> Result<OrderReport, Error> {
+    OrderReport::from_body(body).map_err(|detail| Error::Decode { operation: Operation::OrderStatus, detail })
 }
 
 fn worth_retrying(error: &Error, safety: Safety) -> bool {

@@ -9,8 +9,6 @@
 //! beyond naming an order.
 
 use http::{StatusCode, header};
-use jiff::civil::Date;
-use jiff::{Timestamp, ToSpan};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use svet_domain::Kopecks;
@@ -18,8 +16,8 @@ use svet_domain::billing::{Registers, date_dots};
 use svet_domain::identity::input::parse_email;
 use svet_domain::money::MoneyError;
 use svet_domain::payments::{
-    CallbackOutcome, ConfirmError, OrderRef, Payment, PaymentError, PaymentStatus, Receipt, StartPayment,
-    list,
+    CallbackOutcome, ConfirmError, DateRange, OrderRef, Payment, PaymentError, PaymentStatus, Receipt,
+    StartPayment, date_range, list,
 };
 use svet_domain::readings::Typed;
 
@@ -254,15 +252,6 @@ fn view(p: &Payment, tz: &jiff::tz::TimeZone) -> Value {
     })
 }
 
-fn date_param(params: &[(String, String)], name: &'static str) -> Result<Option<Date>, ApiError> {
-    match one(params, name) {
-        None | Some("") => Ok(None),
-        Some(text) => {
-            text.parse::<Date>().map(Some).map_err(|_| field(name, "Укажите дату в виде ГГГГ-ММ-ДД.".into()))
-        }
-    }
-}
-
 /// `GET /api/payments?from=YYYY-MM-DD&to=YYYY-MM-DD`: the caller's payments and readings-only
 /// rows created in the range (both days included, the company's time zone), newest first; by
 /// default the last three months.
@@ -271,18 +260,8 @@ pub async fn history(app: &App, request: Request) -> Result<Response<Body>, ApiE
     let params = query(&request);
     let tz = app.config.time_zone();
     let today = app.clock.now().to_zoned(tz.clone()).date();
-    let to = date_param(&params, "to")?.unwrap_or(today);
-    let from = match date_param(&params, "from")? {
-        Some(d) => d,
-        None => to.checked_sub(3.months()).map_err(|e| ApiError::Internal(e.into()))?,
-    };
-    if from > to {
-        return Err(field("from", "Начало периода позже его конца.".into()));
-    }
-    let start = day_start(from, &tz)?;
-    let end = day_start(to.tomorrow().map_err(|e| ApiError::Internal(e.into()))?, &tz)?
-        .checked_sub(1.second())
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let DateRange { from, to, start, end } = date_range(one(&params, "from"), one(&params, "to"), today, &tz)
+        .map_err(|e| field(e.field(), e.message_ru()))?;
     let payments = list(app.store.as_ref(), &who.account, start, end).await?;
     json(
         StatusCode::OK,
@@ -292,10 +271,6 @@ pub async fn history(app: &App, request: Request) -> Result<Response<Body>, ApiE
             "payments": payments.iter().map(|p| view(p, &tz)).collect::<Vec<_>>(),
         }),
     )
-}
-
-fn day_start(date: Date, tz: &jiff::tz::TimeZone) -> Result<Timestamp, ApiError> {
-    date.to_zoned(tz.clone()).map(|z| z.timestamp()).map_err(|e| ApiError::Internal(e.into()))
 }
 
 fn receipt_not_found() -> ApiError {

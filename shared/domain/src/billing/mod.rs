@@ -14,7 +14,9 @@ pub use bill::{
     split_kwh,
 };
 pub use payee::{MAX_BANK_NAME, MAX_MANDATORY_BYTES, MAX_NAME, MAX_PURPOSE, Payee, PayeeError, qr_payload};
-pub use period::{Period, PeriodError, date_dots, date_ru, month_genitive_ru, month_name_ru};
+pub use period::{
+    MAX_YEAR, MIN_YEAR, Period, PeriodError, date_dots, date_ru, month_genitive_ru, month_name_ru,
+};
 pub use readings::{
     CheckedReading, JUMP_FACTOR, ReadingError, ReadingSource, ReadingStatus, check_reading,
     period_for_submission, usual_monthly,

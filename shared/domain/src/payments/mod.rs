@@ -55,7 +55,7 @@ pub use gateway::{
     BankState, BankStatus, CallbackNotice, CallbackRefused, GatewayError, OrderRef, OrderRequest,
     PaymentGateway, RegisteredOrder,
 };
-pub use history::{find, list, paid_since, received_between};
+pub use history::{DateRange, DateRangeError, date_range, find, list, paid_since, received_between};
 pub use receipt::{MailSummary, Receipt, ReceiptMails, receipt_queue_key};
 pub use refund::{
     Refund, RefundError, RefundState, Refunded, SETTLE_AFTER_SECONDS, check_amount, refund_key,
@@ -244,8 +244,10 @@ pub struct Payments<'a> {
 }
 
 /// Sort keys hold unix seconds with 10 digits, so they order as numbers (until 2286).
+/// Seconds since the epoch in keys: ten digits, so that keys sort by time. Instants outside
+/// 1970..2286 (only the bounds of a query's range can be) are clamped to the first or last key.
 fn seconds(t: Timestamp) -> String {
-    format!("{:010}", t.as_second().max(0))
+    format!("{:010}", t.as_second().clamp(0, 9_999_999_999))
 }
 
 pub fn payment_key(account: &AccountNumber, created_at: Timestamp, id: &str) -> Key {
