@@ -19,6 +19,8 @@ use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use svet_api::App;
+use svet_api::metrics;
+use svet_api::observe::scrub;
 use svet_aws::SqsQueue;
 use svet_domain::Config;
 use svet_domain::billing::{Period, Tariffs};
@@ -176,8 +178,11 @@ fn time_left(deadline_ms: u64) -> Option<Duration> {
 async fn work_segment(app: &App, tariffs: &Tariffs, job: SegmentJob, time: Option<Duration>) -> bool {
     let SegmentJob { period, segment, segments } = job;
     let generation = app.generation(tariffs);
-    let mut failed = |e: &svet_domain::bills::GenerateError| tracing::warn!(%period, segment, error = %e, "an account's bill failed");
-    let mut progress = |_: &Summary| {};
+    let mut failed = |e: &svet_domain::bills::GenerateError| tracing::warn!(%period, segment, error = %scrub(&e.to_string()), "an account's bill failed");
+    // The counts so far, for the metrics of a segment that stops half-way: its redelivery
+    // finds those bills posted and does not count them again.
+    let mut so_far = Summary::default();
+    let mut progress = |s: &Summary| so_far = s.clone();
     let run = generation.run(period, segment, segments, &mut failed, &mut progress);
     let result = match time {
         Some(time) => match tokio::time::timeout(time, run).await {
@@ -187,6 +192,7 @@ async fn work_segment(app: &App, tariffs: &Tariffs, job: SegmentJob, time: Optio
                     %period, segment, segments,
                     "the segment did not finish before the function's deadline; its next delivery resumes it"
                 );
+                metrics::emit(&metrics::bill_run(&so_far));
                 return false;
             }
         },
@@ -200,13 +206,15 @@ async fn work_segment(app: &App, tariffs: &Tariffs, job: SegmentJob, time: Optio
                 mail_failed = s.mail_failed, mail_gave_up = s.mail_gave_up, failed = s.failed,
                 "bill segment done"
             );
+            metrics::emit(&metrics::bill_run(&s));
             if s.mail_failed > 0 {
                 tracing::warn!(%period, segment, mail_failed = s.mail_failed, "some mails failed; the segment is retried for them");
             }
             s.mail_failed == 0
         }
         Err(e) => {
-            tracing::error!(%period, segment, segments, error = %e, "the segment stopped; its next delivery resumes it");
+            tracing::error!(%period, segment, segments, error = %scrub(&e.to_string()), "the segment stopped; its next delivery resumes it");
+            metrics::emit(&metrics::bill_run(&so_far));
             false
         }
     }

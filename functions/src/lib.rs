@@ -109,15 +109,24 @@ fn callback_key_of(signature: Option<&str>, text: &str) -> anyhow::Result<Callba
     }
 }
 
-/// Logs as JSON lines (CloudWatch), level from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`.
-pub fn init_logging() {
-    lambda_http::tracing::init_default_subscriber();
+/// Logs as flat JSON lines on stdout (CloudWatch Logs), level from `AWS_LAMBDA_LOG_LEVEL` or
+/// `RUST_LOG` (default info), and metrics as EMF documents with `function` (the binary's name,
+/// as in the route table) as their `Function` dimension. lambda_http's
+/// `init_default_subscriber` writes text unless the function's log format is JSON, and nests
+/// span fields (the request id) where Logs Insights can only reach them by position.
+pub fn init_logging(function: &'static str) {
+    let subscriber =
+        svet_api::observe::json_subscriber(svet_api::observe::filter_from_env(), std::io::stdout);
+    // A second call (a test) keeps the first subscriber.
+    let _ = tracing::subscriber::set_global_default(subscriber);
+    svet_api::metrics::use_emf(function);
 }
 
 /// Serves one HTTP route on Lambda. Every error becomes a response in [`dispatch`], so the
-/// runtime never turns one into a bare 500.
+/// runtime never turns one into a bare 500; `dispatch` logs the request line with Lambda's
+/// request id.
 pub async fn serve(route: Route) -> Result<(), lambda_http::Error> {
-    init_logging();
+    init_logging(route.function);
     let app = aws_app().await?;
     let (app, route) = (&app, &route);
     lambda_http::run(service_fn(move |request| async move {

@@ -13,6 +13,7 @@
 use lambda_runtime::LambdaEvent;
 use serde_json::{Value, json};
 use svet_api::App;
+use svet_api::metrics::{self, Metric};
 use svet_domain::Kopecks;
 use svet_domain::payments::{RefundError, Refunded};
 
@@ -41,6 +42,7 @@ pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, lambd
                 settled_earlier = done.settled_earlier,
                 "refund done"
             );
+            metrics::emit(&[(Metric::RefundsMade, 1)]);
             Ok(refunded(&done))
         }
         Err(RefundError::Store(e)) => {
@@ -49,8 +51,16 @@ pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, lambd
         }
         Err(e) => {
             let (outcome, code) = classify(&e);
+            // The bank's refusals and failures; an operator's mistake (a wrong id or amount) is
+            // not a failure of the service.
+            if matches!(
+                e,
+                RefundError::Refused(_) | RefundError::Unreachable(_) | RefundError::AnswerLost { .. }
+            ) {
+                metrics::emit(&[(Metric::RefundsFailed, 1)]);
+            }
             // The payment id only: the message may name amounts, never the account or card.
-            tracing::warn!(payment = payment_id, error = code, message = %e, "refund not made");
+            tracing::warn!(payment = payment_id, error = code, message = %svet_api::observe::scrub(&e.to_string()), "refund not made");
             Ok(json!({ "outcome": outcome, "error": code, "message": e.to_string() }))
         }
     }

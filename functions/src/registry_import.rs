@@ -8,6 +8,7 @@ use std::io::{BufReader, Write};
 use aws_lambda_events::event::s3::S3Event;
 use lambda_runtime::LambdaEvent;
 use svet_api::App;
+use svet_api::metrics::{self, Metric};
 use svet_domain::documents::{DocKey, Document};
 use svet_domain::registry::{self, ImportOptions, Quiet, RowIssue};
 
@@ -51,10 +52,15 @@ pub async fn handle(app: &App, event: LambdaEvent<S3Event>) -> Result<(), lambda
                     updated = summary.updated, unchanged = summary.unchanged, refused = summary.refused,
                     "registry imported"
                 );
+                metrics::emit(&[
+                    (Metric::RegistryRowsImported, summary.imported + summary.updated),
+                    (Metric::RegistryRowsRefused, summary.refused),
+                ]);
                 registry::report_text(summary, &issues)
             }
             Err(e) => {
-                tracing::error!(error = %e, "registry import refused");
+                // The error may quote a line of the file: scrubbed (counts and positions stay).
+                tracing::error!(error = %svet_api::observe::scrub(&e.to_string()), "registry import refused");
                 format!("The registry file {key} was refused; nothing was written.\n\n{e}\n")
             }
         };

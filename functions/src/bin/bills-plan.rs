@@ -5,7 +5,7 @@ use svet_domain::{Clock, Config, SystemClock};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    svet_functions::init_logging();
+    svet_functions::init_logging("bills-plan");
     let config = Config::from_env()?;
     let segments = svet_functions::bills::segments_from_env()?;
     let sdk = svet_aws::sdk_config().await;

@@ -3,7 +3,7 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    svet_functions::init_logging();
+    svet_functions::init_logging("bills-work");
     let app = svet_functions::aws_app().await?;
     let tariffs = svet_domain::billing::Tariffs::from_env()?;
     let (app, tariffs) = (&app, &tariffs);

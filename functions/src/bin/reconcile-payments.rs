@@ -6,7 +6,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    svet_functions::init_logging();
+    svet_functions::init_logging("reconcile-payments");
     let app = svet_functions::aws_app().await?;
     let app = &app;
     lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {

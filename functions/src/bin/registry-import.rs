@@ -2,7 +2,7 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    svet_functions::init_logging();
+    svet_functions::init_logging("registry-import");
     let app = svet_functions::aws_app().await?;
     let app = &app;
     lambda_runtime::run(lambda_runtime::service_fn(move |event| async move {

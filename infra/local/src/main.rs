@@ -30,18 +30,32 @@ Environment:
   SVET_TARIFFS    a tariff file (default: the embedded config/tariffs.toml)
   SVET_AUTO_BILLS 0: do not post last month's bills on the 5th by the server's clock
   RUST_LOG        log level (default info)
+  SVET_LOG_FORMAT json: logs as JSON lines (default: human-readable), on stderr
 ";
+
+/// Logs on stderr: human-readable lines by default, or with `SVET_LOG_FORMAT=json` the flat
+/// JSON lines of the Lambda functions (a log shipper's format). Counters (`svet_api::metrics`)
+/// are log events here, not EMF documents.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let json = std::env::var("SVET_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let _ = if json {
+        svet_api::observe::json_subscriber(filter, std::io::stderr).try_init()
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .finish()
+            .try_init()
+    };
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+    init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -19,12 +19,14 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use lambda_http::RequestExt;
+use svet_api::observe::{REQUEST_ID_HEADER, RequestId, new_request_id, plain_request_id, request_span};
 use svet_api::session::ClientIp;
 use svet_api::{ApiError, App, routes::ROUTES};
 use svet_domain::documents::DocKey;
 use svet_domain::registry::{self, ImportOptions, Quiet};
 use svet_domain::{Condition, Item, Key};
 use svet_embedded::{FolderDocuments, SqliteStore};
+use tracing::Instrument;
 
 /// The largest request body accepted (API Gateway's payload limit is larger; ours is enough
 /// for every form and keeps a flood of bytes out).
@@ -42,6 +44,13 @@ struct Server {
     /// The bank's gateway, played locally under [`SIM_PREFIX`] (docs/sberbank-simulator.md).
     bank: Arc<svet_sberbank_sim::Simulator>,
 }
+
+/// Where the local server serves the OpenAPI document of the API (docs/openapi.yaml). It is
+/// not a route of the table: on AWS no Lambda function serves it.
+pub const OPENAPI_PATH: &str = "/api/openapi.yaml";
+
+/// The OpenAPI 3.1 document of every route in the table, as built into the binary.
+const OPENAPI: &str = include_str!("../../../docs/openapi.yaml");
 
 /// Where the local server mounts the Sberbank gateway simulator; the bank's own paths follow,
 /// e.g. `/sim/sberbank/payment/rest/register.do`.
@@ -116,9 +125,18 @@ pub async fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         };
         let server = server.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |request| {
+            let service = service_fn(move |mut request: hyper::Request<Incoming>| {
                 let server = server.clone();
-                async move { Ok::<_, Infallible>(server.handle(request, peer).await) }
+                // Every request gets an id, in a span around all it logs; the id rides along in
+                // the request's extensions, into the Lambda-style request `dispatch` sees.
+                let id = request
+                    .headers()
+                    .get(REQUEST_ID_HEADER)
+                    .and_then(|v| plain_request_id(v.to_str().ok()?))
+                    .map_or_else(new_request_id, str::to_owned);
+                let span = request_span(&id);
+                request.extensions_mut().insert(RequestId(id));
+                async move { Ok::<_, Infallible>(server.handle(request, peer).await) }.instrument(span)
             });
             let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
         });
@@ -153,7 +171,7 @@ async fn seed_demo(app: &App) -> anyhow::Result<()> {
         DEMO_REGISTRY.len() as u64,
         &ImportOptions::default(),
         &Quiet,
-        &mut |issue| tracing::error!(%issue, "the demo registry has a bad row"),
+        &mut |issue| tracing::error!(line = issue.line, reason = %svet_api::observe::scrub(&issue.reason), "the demo registry has a bad row"),
     )
     .await?;
     let item = Item::from_serde(marker, &summary)?;
@@ -195,11 +213,18 @@ async fn post_bills_on_schedule(app: App) {
         }
         let generation = app.generation(&tariffs);
         let result = generation
-            .run(period, 0, 1, &mut |e| tracing::error!(error = %e, "a bill was not posted"), &mut |_| {})
+            .run(
+                period,
+                0,
+                1,
+                &mut |e| tracing::error!(error = %svet_api::observe::scrub(&e.to_string()), "a bill was not posted"),
+                &mut |_| {},
+            )
             .await;
         match result {
             Ok(summary) => {
                 tracing::info!(%period, accounts = summary.accounts, posted = summary.generated, failed = summary.failed, "bills posted");
+                svet_api::metrics::emit(&svet_api::metrics::bill_run(&summary));
                 // Failed accounts or mails: the next tick (10 minutes) runs it again.
                 if summary.failed == 0
                     && summary.mail_failed == 0
@@ -252,8 +277,11 @@ type Reply = hyper::Response<Full<Bytes>>;
 impl Server {
     async fn handle(&self, request: hyper::Request<Incoming>, peer: SocketAddr) -> Reply {
         let started = Instant::now();
+        let request_id = request.extensions().get::<RequestId>().map(|RequestId(id)| id.clone());
         let (method, path) = (request.method().clone(), request.uri().path().to_owned());
-        let mut reply = if path.starts_with("/api/") || path == "/api" {
+        let mut reply = if path == OPENAPI_PATH {
+            openapi(&method)
+        } else if path.starts_with("/api/") || path == "/api" {
             self.api(request, peer).await
         } else if path.starts_with(&format!("{SIM_PREFIX}/")) {
             self.bank(request).await
@@ -267,8 +295,14 @@ impl Server {
             self.static_file(&path)
         };
         secure_headers(reply.headers_mut());
-        // The path only: query strings may carry tokens.
-        tracing::info!(%method, %path, status = reply.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
+        if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+            reply.headers_mut().insert(REQUEST_ID_HEADER, id);
+        }
+        // API routes were logged by `dispatch`, with their route's name; the rest here, by the
+        // path only: query strings may carry tokens.
+        if reply.extensions().get::<svet_api::route::Logged>().is_none() {
+            tracing::info!(%method, %path, status = reply.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
+        }
         reply
     }
 
@@ -424,6 +458,18 @@ fn content_type(path: &Path) -> &'static str {
         "txt" => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
+}
+
+/// `GET /api/openapi.yaml`: the document; other methods are 405 as on the API's routes.
+fn openapi(method: &Method) -> Reply {
+    if method != Method::GET && method != Method::HEAD {
+        return from_lambda(ApiError::MethodNotAllowed { allowed: vec!["GET"] }.into_response());
+    }
+    let mut reply = hyper::Response::new(Full::new(Bytes::from_static(OPENAPI.as_bytes())));
+    let headers = reply.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/yaml; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    reply
 }
 
 fn too_large() -> ApiError {

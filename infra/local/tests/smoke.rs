@@ -96,6 +96,14 @@ async fn the_local_server_serves_the_portal_and_operators_work_beside_it() {
     assert!(html.contains("<h1>Личный кабинет</h1>") && html.contains("Зарегистрироваться"), "{html}");
     assert_eq!(get("/css/site.css").await.unwrap().headers()["content-type"], "text/css; charset=utf-8");
 
+    // The API's OpenAPI document (docs/openapi.yaml), served by the local server only.
+    let openapi = get("/api/openapi.yaml").await.unwrap();
+    assert_eq!(openapi.status(), 200);
+    assert_eq!(openapi.headers()["content-type"], "application/yaml; charset=utf-8");
+    let text = openapi.text().await.unwrap();
+    assert!(text.starts_with("openapi: 3.1") || text.contains("\nopenapi: 3.1."), "{text:.200}");
+    assert!(text.contains("/api/payments/receipt.pdf:"));
+
     // Errors.
     let missing = get("/api/nope").await.unwrap();
     assert_eq!(missing.status(), 404);

@@ -101,11 +101,12 @@ impl ApiError {
                 )
             }
             ApiError::Unavailable(cause) => {
-                tracing::error!(error = ?cause, "a service is unavailable");
+                // The cause's text may quote a key or an address: scrubbed.
+                tracing::error!(error = %crate::observe::scrub(&format!("{cause:?}")), "a service is unavailable");
                 ("unavailable", "Сервис временно недоступен. Попробуйте через несколько минут.".to_owned())
             }
             ApiError::Internal(cause) => {
-                tracing::error!(error = ?cause, "internal error");
+                tracing::error!(error = %crate::observe::scrub(&format!("{cause:?}")), "internal error");
                 ("internal", "Произошла ошибка. Мы уже разбираемся; попробуйте позже.".to_owned())
             }
         };

@@ -22,7 +22,10 @@ impl ReconcileReport {
     pub fn as_json(&self) -> serde_json::Value {
         let (p, r) = (&self.payments, &self.receipts);
         serde_json::json!({
-            "payments": { "checked": p.checked, "settled": p.settled, "still_pending": p.still_pending, "failed": p.failed },
+            "payments": {
+                "checked": p.checked, "settled": p.settled, "still_pending": p.still_pending, "failed": p.failed,
+                "credited": p.credited, "declined": p.declined, "expired": p.expired, "flagged": p.flagged,
+            },
             "receipts": { "sent": r.sent, "failed": r.failed, "given_up": r.given_up, "busy": r.busy },
         })
     }
@@ -33,6 +36,9 @@ impl ReconcileReport {
 /// one mail is counted and left for the next run; only the store failing stops the run.
 pub async fn reconcile_payments(app: &App) -> anyhow::Result<ReconcileReport> {
     let payments = app.payments().map_err(|e| anyhow::anyhow!("{e}"))?.reconcile().await?;
+    // Counted even if the receipts then fail: the payments are settled by now.
+    crate::metrics::emit(&crate::metrics::reconciled(&payments));
     let receipts = app.receipt_mails().drain().await?;
+    crate::metrics::emit(&crate::metrics::receipt_mails(&receipts));
     Ok(ReconcileReport { payments, receipts })
 }

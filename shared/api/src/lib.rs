@@ -8,6 +8,8 @@ pub mod error;
 pub mod handlers;
 pub mod hasher;
 pub mod jobs;
+pub mod metrics;
+pub mod observe;
 pub mod request;
 pub mod route;
 pub mod routes;

@@ -29,9 +29,9 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> 
         });
     }
     serde_json::from_slice(bytes).map_err(|e| {
-        // serde's message names the field and what was expected, in English, for the log and
-        // the developer; the customer sees a Russian sentence.
-        tracing::info!(error = %e, "a form body did not parse");
+        // serde's message quotes the value it could not take (an e-mail typed into the wrong
+        // field, say): the log gets the kind of error and where, the customer the message.
+        tracing::info!(kind = ?e.classify(), line = e.line(), column = e.column(), "a form body did not parse");
         ApiError::Client {
             status: StatusCode::BAD_REQUEST,
             code: "bad_json",

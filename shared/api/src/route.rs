@@ -6,9 +6,13 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use http::Method;
-use lambda_http::{Body, Request, Response};
+use std::time::Instant;
 
+use http::{HeaderValue, Method};
+use lambda_http::{Body, Request, RequestExt, Response};
+use tracing::Instrument;
+
+use crate::observe::{self, RequestId, new_request_id};
 use crate::{ApiError, App};
 
 pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<Response<Body>, ApiError>> + Send + 'a>>;
@@ -103,13 +107,51 @@ fn match_template(template: &str, path: &str) -> Option<HashMap<String, String>>
     }
 }
 
-/// Runs the route's handler; any error becomes its JSON response here, and only here.
+/// Runs the route's handler; any error becomes its JSON response here, and only here. Each
+/// request is logged once here, as a `request` line (method, route, status, latency), inside
+/// a span that carries the request id to every line the handler logs; the response carries
+/// the id back in `x-request-id`, for a customer's support call.
+///
+/// The request id is the local server's (a [`RequestId`] extension, its span already open),
+/// else Lambda's request id from the invocation's context, else a new one (tests).
 pub async fn dispatch(app: &App, route: &Route, request: Request) -> Response<Body> {
-    match (route.handler)(app, request).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
+    let started = Instant::now();
+    let method = request.method().clone();
+    let (request_id, span) = match request.extensions().get::<RequestId>() {
+        Some(RequestId(id)) => (id.clone(), tracing::Span::current()),
+        None => {
+            let id =
+                request.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_else(new_request_id);
+            let span = observe::request_span(&id);
+            (id, span)
+        }
+    };
+    span.record("route", route.function);
+    let handled = async {
+        let mut response = match (route.handler)(app, request).await {
+            Ok(response) => response,
+            Err(error) => error.into_response(),
+        };
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert(observe::REQUEST_ID_HEADER, value);
+        }
+        // The route (the span's field) is the function's name, not the path: paths carry ids.
+        tracing::info!(
+            method = %method,
+            status = response.status().as_u16(),
+            latency_ms = started.elapsed().as_millis() as u64,
+            "request"
+        );
+        response.extensions_mut().insert(Logged);
+        response
+    };
+    handled.instrument(span).await
 }
+
+/// Marks a response whose request [`dispatch`] has logged, so that the local server does not
+/// log it a second time.
+#[derive(Debug, Clone, Copy)]
+pub struct Logged;
 
 #[cfg(test)]
 mod tests {

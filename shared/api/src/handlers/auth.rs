@@ -37,7 +37,8 @@ pub async fn register(app: &App, request: Request) -> Result<Response<Body>, Api
     };
     let done = identity::register::register(&app.deps(), &registration).await?;
     if let Some(why) = &done.mail_failure {
-        tracing::error!(account = %done.account.masked(), error = %why, "the activation mail was not sent");
+        // The mail service's message may quote the address.
+        tracing::error!(account = %done.account.masked(), error = %crate::observe::scrub(&why.to_string()), "the activation mail was not sent");
     }
     json(
         StatusCode::CREATED,

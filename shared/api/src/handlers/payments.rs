@@ -23,6 +23,8 @@ use svet_domain::readings::Typed;
 
 use crate::error::json;
 use crate::handlers::readings::submit_error;
+use crate::metrics::{self, Metric};
+use crate::observe::scrub;
 use crate::request::json_body;
 use crate::session::{caller, same_origin};
 use crate::{ApiError, App, Body, Request, Response};
@@ -92,7 +94,7 @@ fn payment_error(e: PaymentError) -> ApiError {
             ApiError::Internal(anyhow::anyhow!("a session for an account outside the registry"))
         }
         PaymentError::Gateway(cause) => {
-            tracing::warn!(error = %cause, "register.do failed");
+            tracing::warn!(error = %scrub(&cause.to_string()), "register.do failed");
             ApiError::Client { status: StatusCode::BAD_GATEWAY, code: "bank_unavailable", message }
         }
         PaymentError::Store(e) => e.into(),
@@ -123,6 +125,7 @@ pub async fn start(app: &App, request: Request) -> Result<Response<Body>, ApiErr
         })
         .await
         .map_err(payment_error)?;
+    metrics::emit(&[(Metric::PaymentsStarted, 1)]);
     json(StatusCode::CREATED, &json!({ "payment": started.payment.id, "form_url": started.form_url }))
 }
 
@@ -163,17 +166,18 @@ pub async fn return_from_bank(app: &App, request: Request) -> Result<Response<Bo
         None => "unknown".to_owned(),
         Some(order_id) => match app.payments()?.confirm(OrderRef::Id(order_id)).await {
             Ok(Some(confirmed)) => {
+                metrics::emit(&metrics::confirmed(&confirmed));
                 mail_receipt(app, &confirmed.payment).await;
                 status_name(confirmed.payment.status)
             }
             Ok(None) => "unknown".to_owned(),
             Err(ConfirmError::Gateway(e)) => {
                 // Reconciliation settles it; the page says the bank has not answered yet.
-                tracing::warn!(error = %e, "the bank could not be asked on a return");
+                tracing::warn!(error = %scrub(&e.to_string()), "the bank could not be asked on a return");
                 "pending".to_owned()
             }
             Err(ConfirmError::Refused(e)) => {
-                tracing::warn!(error = %e, "a return was refused");
+                tracing::warn!(error = %scrub(&e.to_string()), "a return was refused");
                 "unknown".to_owned()
             }
             Err(ConfirmError::Store(e)) => return Err(e.into()),
@@ -186,6 +190,9 @@ pub async fn return_from_bank(app: &App, request: Request) -> Result<Response<Bo
 /// reconciliation and never fails the request: the payment itself is done.
 async fn mail_receipt(app: &App, payment: &Payment) {
     let summary = app.receipt_mails().send_for(payment).await;
+    if summary.sent + summary.failed + summary.given_up > 0 {
+        metrics::emit(&metrics::receipt_mails(&summary));
+    }
     if summary.failed + summary.given_up > 0 {
         tracing::warn!(payment = %payment.id, ?summary, "a receipt mail failed; reconciliation retries it");
     }
@@ -206,13 +213,15 @@ pub async fn callback(app: &App, request: Request) -> Result<Response<Body>, Api
         }
         Ok(CallbackOutcome::Confirmed(c)) => {
             tracing::info!(payment = %c.payment.id, status = ?c.payment.status, credited_now = c.credited_now, "callback");
+            metrics::emit(&metrics::confirmed(&c));
             mail_receipt(app, &c.payment).await;
             json(StatusCode::OK, &json!({ "ok": true }))
         }
         Err(ConfirmError::Refused(why)) => {
             // No parameters in the log: the order and the amount are enough to find nothing
             // personal, but a forged callback's text is not worth keeping.
-            tracing::warn!(reason = %why, "a callback was refused");
+            tracing::warn!(reason = %scrub(&why.to_string()), "a callback was refused");
+            metrics::emit(&[(Metric::CallbacksRefused, 1)]);
             Err(ApiError::Client {
                 status: StatusCode::BAD_REQUEST,
                 code: "refused",

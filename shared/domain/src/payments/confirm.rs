@@ -20,6 +20,9 @@ pub struct Confirmed {
     pub payment: Payment,
     /// This call wrote the credit.
     pub credited_now: bool,
+    /// The status before this call: with `payment.status`, whether this call changed it (the
+    /// metrics count a decline or a flag once, however many times it is confirmed).
+    pub previous: PaymentStatus,
 }
 
 /// What became of a verified callback.
@@ -41,6 +44,14 @@ pub struct ReconcileSummary {
     pub still_pending: u64,
     /// The bank or the store failed for them: asked again on the next run.
     pub failed: u64,
+    /// Of the settled: credited by this run (the return and the callback never came).
+    pub credited: u64,
+    /// Of the checked: declined by the bank in this run.
+    pub declined: u64,
+    /// Of the settled: ended unpaid without a decline (expired, never registered, voided).
+    pub expired: u64,
+    /// Of the settled: flagged for an operator in this run.
+    pub flagged: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,7 +99,8 @@ impl Payments<'_> {
         let now = self.clock.now().as_second();
         let due = payment.pending_due.is_some_and(|due| now >= due);
         if payment.status != PaymentStatus::Created || !due {
-            return Ok(Confirmed { payment, credited_now: false });
+            let previous = payment.status;
+            return Ok(Confirmed { payment, credited_now: false, previous });
         }
         let mut extra = Vec::new();
         if let (Some(due), Some(number)) = (payment.pending_due, &payment.order_number) {
@@ -102,7 +114,7 @@ impl Payments<'_> {
                 }
             })
             .await?;
-        Ok(Confirmed { payment, credited_now: false })
+        Ok(Confirmed { payment, credited_now: false, previous: PaymentStatus::Created })
     }
 
     /// Applies the bank's status to the payment at `key`: at most one transaction credits it.
@@ -119,7 +131,8 @@ impl Payments<'_> {
             let (mut next, credit, settle) = decide(&old, status, now.as_second());
             let settle = settle && old.pending_due.is_some();
             if next == old && !credit && !settle {
-                return Ok(Confirmed { payment: old, credited_now: false });
+                let previous = old.status;
+                return Ok(Confirmed { payment: old, credited_now: false, previous });
             }
             next.updated_at = now;
             let mut writes = Vec::new();
@@ -166,7 +179,7 @@ impl Payments<'_> {
             put.version = item.version + 1;
             writes.insert(0, Write::Put { item: put, condition: Condition::VersionIs(item.version) });
             match self.store.transact(writes).await {
-                Ok(()) => return Ok(Confirmed { payment: next, credited_now: credit }),
+                Ok(()) => return Ok(Confirmed { payment: next, credited_now: credit, previous: old.status }),
                 // Another reading of the account in the same second: the next second.
                 Err(StoreError::ConditionFailed { index }) if Some(index) == reading_index => bump += 1,
                 // Someone else changed the payment meanwhile: read it again.
@@ -200,8 +213,24 @@ impl Payments<'_> {
                 summary.checked += 1;
                 let Some((_, number)) = item.key.sk.split_once('#') else { continue };
                 match self.confirm(OrderRef::Number(number)).await {
-                    Ok(Some(c)) if c.payment.pending_due.is_none() => summary.settled += 1,
-                    Ok(Some(_)) => summary.still_pending += 1,
+                    Ok(Some(c)) => {
+                        if c.payment.pending_due.is_none() {
+                            summary.settled += 1;
+                        } else {
+                            summary.still_pending += 1;
+                        }
+                        summary.credited += u64::from(c.credited_now);
+                        if c.previous != c.payment.status {
+                            match c.payment.status {
+                                PaymentStatus::Declined => summary.declined += 1,
+                                PaymentStatus::Expired | PaymentStatus::Failed | PaymentStatus::Reversed => {
+                                    summary.expired += 1
+                                }
+                                PaymentStatus::Flagged => summary.flagged += 1,
+                                _ => {}
+                            }
+                        }
+                    }
                     // A pending entry without its payment: nothing to settle.
                     Ok(None) => {
                         self.store.delete(&item.key, Condition::None).await?;
