@@ -1,0 +1,563 @@
+#!/usr/bin/env python3
+"""Cold-start bench of the release Lambda bootstraps (scripts/bench-coldstart).
+
+A minimal Lambda Runtime API emulator (the 2018-06-01 API: invocation/next, .../response,
+.../error, init/error) in this process; each bootstrap is started as a fresh process with the
+environment Lambda and template.yaml give it, pointed at the emulator and, for AWS calls, at
+moto's server (AWS_ENDPOINT_URL). Per start:
+
+  init          exec (just before the process is spawned) -> its first GET invocation/next
+  first invoke  the event handed out (response headers written) -> its response posted
+
+Rounds go over every binary in turn, the hello-world baseline (functions/examples/hello_lambda)
+included in each round, so load on the machine falls on both alike. Medians over the rounds.
+"""
+
+import argparse
+import json
+import os
+import re
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "eu-central-1"
+ACCOUNT = "123456789012"
+TABLE = "svet-bench"
+BUCKET = "svet-bench-123456789012-documents"
+QUEUE = "svet-bench-bills"
+PARAMS = {
+    "SESSION_KEY_PARAMETER": ("/svet/bench/session-key", "k" * 48),
+    "SBERBANK_PASSWORD_PARAMETER": ("/svet/bench/sberbank-password", "bench-password"),
+    "SBERBANK_CALLBACK_KEY_PARAMETER": ("/svet/bench/sberbank-callback-key", "bench-callback-token"),
+}
+HELLO = "hello_lambda"
+# Variants that show what the SSM calls cost: the same binary without the parameters' names
+# (a throwaway session key, no bank), so it makes no SSM call at init.
+NO_SSM = "~no-ssm"
+# And without the system's ~150 root certificates to parse: the TLS roots the AWS SDK's HTTP
+# client loads at init (rustls-native-certs) cut to one certificate by SSL_CERT_FILE/SSL_CERT_DIR.
+ONE_ROOT = "~one-root"
+ONE_ROOT_PEM = "/etc/ssl/certs/ISRG_Root_X1.pem"
+VARIANTS = [
+    "login" + NO_SSM,
+    "payments-start" + NO_SSM,
+    "settings-email-confirm" + ONE_ROOT,
+    "payments-start" + NO_SSM + ONE_ROOT,
+]
+
+
+def base_name(name):
+    return name.removesuffix(ONE_ROOT).removesuffix(NO_SSM)
+
+# Jobs (no HTTP route): a harmless first event, or None to measure init only.
+JOB_EVENTS = {
+    # Settles nothing on an empty table: the pending and receipt-queue queries find nothing.
+    "reconcile-payments": {"version": "0", "detail-type": "Scheduled Event", "source": "aws.scheduler"},
+    # An unknown payment: one read, answered as JSON, no bank call.
+    "payments-refund": {"payment_id": "bench-no-such-payment", "amount": "1,00"},
+    # One scan segment of an empty table: nothing to bill.
+    "bills-work": {
+        "Records": [
+            {
+                "messageId": "bench-1",
+                "receiptHandle": "bench",
+                "body": json.dumps({"period": "2026-10", "segment": 0, "segments": 512}),
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{QUEUE}",
+                "awsRegion": REGION,
+            }
+        ]
+    },
+    # Would send BILL_SEGMENTS (512) messages: init only.
+    "bills-plan": None,
+    # Needs an uploaded registry file: init only.
+    "registry-import": None,
+}
+
+
+# --- the Runtime API emulator -------------------------------------------------------------
+
+
+class Run:
+    """One start of one bootstrap: the event to hand out and the times seen."""
+
+    def __init__(self, event, timeout_s):
+        self.event = event
+        self.timeout_s = timeout_s  # the function's Timeout: the deadline handed out
+        self.request_id = str(uuid.uuid4())
+        self.t_next = None
+        self.t_handout = None
+        self.t_done = None
+        self.outcome = None  # "response" | "error" | "init-error"
+        self.body = b""
+        self.first_next = threading.Event()
+        self.done = threading.Event()
+        self.stop = threading.Event()
+
+
+class Emulator(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _reply(self, code, body=b"", headers=()):
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+
+    def do_GET(self):
+        now = time.perf_counter_ns()
+        run = self.server.run
+        if not self.path.endswith("/runtime/invocation/next") or run is None:
+            return self._reply(404)
+        if run.t_next is None:
+            run.t_next = now
+            run.first_next.set()
+            if run.event is None:  # init only: hold the request until the process is killed
+                run.stop.wait(30)
+                return
+            body = json.dumps(run.event).encode()
+            deadline = int(time.time() * 1000) + run.timeout_s * 1000
+            run.t_handout = time.perf_counter_ns()
+            self._reply(
+                200,
+                body,
+                [
+                    ("Content-Type", "application/json"),
+                    ("Lambda-Runtime-Aws-Request-Id", run.request_id),
+                    ("Lambda-Runtime-Deadline-Ms", str(deadline)),
+                    (
+                        "Lambda-Runtime-Invoked-Function-Arn",
+                        f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:bench",
+                    ),
+                    ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0"),
+                ],
+            )
+        else:  # the next invocation after the first: none comes
+            run.stop.wait(30)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        now = time.perf_counter_ns()
+        run = self.server.run
+        m = re.search(r"/runtime/(?:invocation/([^/]+)/(response|error)|init/(error))$", self.path)
+        if run is None or m is None:
+            return self._reply(404)
+        self._reply(202, b'{"status":"OK"}', [("Content-Type", "application/json")])
+        run.t_done = now
+        run.body = body
+        run.outcome = {"response": "response", "error": "error"}.get(m.group(2), "init-error")
+        run.first_next.set()
+        run.done.set()
+
+
+class Server(ThreadingHTTPServer):
+    """One emulator per start, on a port of its own, so that nothing a killed bootstrap sent
+    can reach the next start's run."""
+
+    daemon_threads = True
+    run = None
+
+    def handle_error(self, request, client_address):
+        # A bootstrap killed while its next request is held resets the connection.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
+# --- what each bootstrap gets ---------------------------------------------------------------
+
+
+class CfnLoader(yaml.SafeLoader):
+    pass
+
+
+def _tag(loader, suffix, node):
+    if isinstance(node, yaml.ScalarNode):
+        return {"!" + suffix: loader.construct_scalar(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return {"!" + suffix: loader.construct_sequence(node, deep=True)}
+    return {"!" + suffix: loader.construct_mapping(node, deep=True)}
+
+
+CfnLoader.add_multi_constructor("!", _tag)
+
+
+def template_functions(moto_url):
+    """{binary: (memory MB, timeout s, {env var: value})} from template.yaml: Globals and the
+    function's own."""
+    t = yaml.load((ROOT / "template.yaml").read_text(), Loader=CfnLoader)
+    g = t["Globals"]["Function"]
+    params = t.get("Parameters", {})
+
+    def value(name, v):
+        fixed = {
+            "TABLE_NAME": TABLE,
+            "BUCKET_NAME": BUCKET,
+            "PUBLIC_URL": "https://lk.example.ru",
+            "ORIGIN_VERIFY": "6f1c2d3e-0000-4000-8000-000000000000",
+            "BILL_QUEUE_URL": f"{moto_url}/{ACCOUNT}/{QUEUE}",
+            "SBERBANK_URL": "https://3dsec.sberbank.ru/payment/rest/",
+            "SBERBANK_USER_NAME": "bench-api",
+            "SBERBANK_CALLBACK_SIGNATURE": "hmac",
+        }
+        if name in PARAMS:
+            return PARAMS[name][0]
+        if name in fixed:
+            return fixed[name]
+        if isinstance(v, str):
+            return v
+        if isinstance(v, dict) and "!Ref" in v and "Default" in params.get(v["!Ref"], {}):
+            return str(params[v["!Ref"]]["Default"])
+        return None  # conditional or unknown (MAIL_FROM: the config's address)
+
+    out = {}
+    for res in t["Resources"].values():
+        if res.get("Type") != "AWS::Serverless::Function":
+            continue
+        binary = res.get("Metadata", {}).get("BuildProperties", {}).get("Binary")
+        if not binary:
+            continue
+        props = res.get("Properties", {})
+        env = {}
+        for source in (g.get("Environment", {}), props.get("Environment", {})):
+            for k, v in (source.get("Variables") or {}).items():
+                val = value(k, v)
+                if val is not None:
+                    env[k] = val
+        memory = int(props.get("MemorySize", g.get("MemorySize", 128)))
+        out[binary] = (memory, int(props.get("Timeout", g.get("Timeout", 3))), env)
+    return out
+
+
+def http_routes():
+    """{function: (method, path)} from shared/api/src/routes.rs."""
+    text = (ROOT / "shared/api/src/routes.rs").read_text()
+    return {
+        m.group(1): (m.group(2), m.group(3))
+        for m in re.finditer(r'route!\(\s*"([^"]+)",\s*(\w+),\s*"([^"]+)"', text)
+    }
+
+
+def apigw_v2_event(method, path):
+    """An API Gateway HTTP API (payload 2.0) request as the template's HttpApi sends it: no
+    cookie and no Origin, so the handlers answer at once (401/403 where a session is needed)."""
+    now = time.time()
+    post = method in ("POST", "PUT")
+    headers = {
+        "accept": "application/json",
+        "host": "lk.example.ru",
+        "user-agent": "svet-bench-coldstart",
+        "x-forwarded-for": "198.51.100.7",
+        "x-forwarded-proto": "https",
+    }
+    if post:
+        headers["content-type"] = "application/json"
+    return {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": {
+            "accountId": ACCOUNT,
+            "apiId": "bench",
+            "domainName": "lk.example.ru",
+            "domainPrefix": "lk",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "198.51.100.7",
+                "userAgent": "svet-bench-coldstart",
+            },
+            "requestId": "bench-" + uuid.uuid4().hex[:12],
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "timeEpoch": int(now * 1000),
+        },
+        "body": "{}" if post else None,
+        "isBase64Encoded": False,
+    }
+
+
+def lambda_env(name, memory, api, moto_url, home):
+    """The variables Lambda itself sets for a provided.al2023 function (credentials for moto)."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "HOME": home,  # empty: no ~/.aws files to read, as on Lambda
+        "LAMBDA_TASK_ROOT": "/var/task",
+        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "_HANDLER": "bootstrap",
+        "AWS_LAMBDA_RUNTIME_API": api,
+        "AWS_LAMBDA_FUNCTION_NAME": f"svet-{name}",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/svet-{name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "2026/11/25/[$LATEST]bench",
+        "AWS_LAMBDA_LOG_FORMAT": "JSON",
+        "AWS_LAMBDA_LOG_LEVEL": "INFO",
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_ENDPOINT_URL": moto_url,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+# --- moto ----------------------------------------------------------------------------------
+
+
+def prepare_moto(moto_url):
+    import boto3
+
+    kw = dict(
+        endpoint_url=moto_url,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    ssm = boto3.client("ssm", **kw)
+    for name, value in PARAMS.values():
+        ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+        ssm.get_parameter(Name=name, WithDecryption=True)  # moto's SSM backend warm
+    ddb = boto3.client("dynamodb", **kw)
+    if TABLE not in ddb.list_tables()["TableNames"]:
+        ddb.create_table(
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": "PK", "AttributeType": "S"},
+                {"AttributeName": "SK", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "PK", "KeyType": "HASH"},
+                {"AttributeName": "SK", "KeyType": "RANGE"},
+            ],
+        )
+    ddb.get_item(TableName=TABLE, Key={"PK": {"S": "warm"}, "SK": {"S": "warm"}})
+    s3 = boto3.client("s3", **kw)
+    try:
+        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    boto3.client("sqs", **kw).create_queue(QueueName=QUEUE)
+    boto3.client("sesv2", **kw).create_email_identity(EmailIdentity="example.ru")
+    # What one SSM GetParameter costs against moto here (boto3, kept-alive connection).
+    name = PARAMS["SESSION_KEY_PARAMETER"][0]
+    times = []
+    for _ in range(20):
+        t = time.perf_counter_ns()
+        ssm.get_parameter(Name=name, WithDecryption=True)
+        times.append((time.perf_counter_ns() - t) / 1e6)
+    return statistics.median(times)
+
+
+# --- one start -------------------------------------------------------------------------------
+
+
+def rss_kb(pid):
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def start(binary_path, env, event, timeout_s, log, timeout=30.0):
+    run = Run(event, timeout_s)
+    server = Server(("127.0.0.1", 0), Emulator)
+    server.run = run
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = dict(env, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}")
+    with open(log, "ab") as out:
+        t0 = time.perf_counter_ns()
+        proc = subprocess.Popen(
+            [str(binary_path)], env=env, cwd=env["HOME"], stdout=out, stderr=subprocess.STDOUT
+        )
+        result = {"init_ms": None, "invoke_ms": None, "outcome": None, "status": None, "rss_kb": None}
+        try:
+            waited = run.first_next.wait(timeout)
+            if event is not None and waited and run.outcome is None:
+                run.done.wait(timeout)
+            if run.t_next is not None:
+                result["init_ms"] = (run.t_next - t0) / 1e6
+            if run.t_done is not None and run.t_handout is not None:
+                result["invoke_ms"] = (run.t_done - run.t_handout) / 1e6
+            result["outcome"] = run.outcome or ("init-only" if run.t_next else "no-next")
+            if proc.poll() is not None and run.t_next is None:
+                result["outcome"] = f"exited {proc.returncode}"
+            if run.outcome == "response":
+                try:
+                    result["status"] = json.loads(run.body).get("statusCode")
+                except (ValueError, AttributeError):
+                    pass
+            result["rss_kb"] = rss_kb(proc.pid)
+        finally:
+            run.stop.set()
+            proc.kill()
+            proc.wait()
+            server.shutdown()
+            server.server_close()
+    return result
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin-dir", default=str(ROOT / "target/release"))
+    ap.add_argument("--moto-url", required=True)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--out", default=str(ROOT / "target/bench/coldstart"))
+    ap.add_argument("--only", nargs="*", help="binaries to run (default: every function in template.yaml)")
+    args = ap.parse_args()
+
+    bin_dir = Path(args.bin_dir).resolve()
+    out = Path(args.out)
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    for f in (out / "logs").glob("*.log"):
+        f.unlink()
+
+    ssm_ms = prepare_moto(args.moto_url)
+    functions = template_functions(args.moto_url)
+    routes = http_routes()
+    names = args.only or sorted(functions) + VARIANTS
+    hello_path = bin_dir / "examples" / HELLO
+    if not args.only:  # every function built; the rest are named in the output
+        skipped = [n for n in names if not (bin_dir / base_name(n)).is_file()]
+        names = [n for n in names if n not in skipped]
+        if skipped:
+            print(f"not built, skipped: {', '.join(skipped)}", flush=True)
+    missing = [n for n in names if not (bin_dir / base_name(n)).is_file()]
+    if not hello_path.is_file():
+        missing.append(f"examples/{HELLO}")
+    if missing:
+        sys.exit(f"not built: {', '.join(missing)} (cargo build --release -p svet-functions --bins --examples)")
+
+    api = "set per start"
+    home = tempfile.mkdtemp(prefix="svet-coldstart-home-")
+
+    def plan(name):
+        if name == HELLO:
+            return hello_path, 256, 10, {}, apigw_v2_event("GET", "/hello")
+        base = base_name(name)
+        memory, timeout_s, fenv = functions[base]
+        if NO_SSM in name:
+            fenv = {k: v for k, v in fenv.items() if k != "SESSION_KEY_PARAMETER" and not k.startswith("SBERBANK_")}
+        if ONE_ROOT in name:
+            fenv = dict(fenv, SSL_CERT_FILE=ONE_ROOT_PEM, SSL_CERT_DIR=home)
+        name = base
+        if name in routes:
+            event = apigw_v2_event(*routes[name])
+        else:
+            event = JOB_EVENTS.get(name)
+        return bin_dir / name, memory, timeout_s, fenv, event
+
+    results = {n: [] for n in [HELLO] + names}
+    for r in range(args.runs):
+        # hello first, then every function, then hello again: two baseline samples a round.
+        for name in [HELLO] + names + [HELLO]:
+            path, memory, timeout_s, fenv, event = plan(name)
+            env = lambda_env(name, memory, api, args.moto_url, home)
+            env.update(fenv)
+            res = start(path, env, event, timeout_s, out / "logs" / f"{name}.log")
+            res["round"] = r
+            results[name].append(res)
+            print(
+                f"round {r + 1}/{args.runs} {name:24} init {res['init_ms'] or float('nan'):8.2f} ms"
+                f"  first invoke {res['invoke_ms'] or float('nan'):8.2f} ms  {res['outcome']} {res['status'] or ''}",
+                flush=True,
+            )
+    hello = results[HELLO]
+    h_init = median([x["init_ms"] for x in hello])
+    h_inv = median([x["invoke_ms"] for x in hello])
+    rows = []
+    for name in [HELLO] + names:
+        path, memory, _, _, event = plan(name)
+        xs = results[name]
+        init = median([x["init_ms"] for x in xs])
+        inv = median([x["invoke_ms"] for x in xs])
+        outcomes = sorted({f"{x['outcome']}{' ' + str(x['status']) if x['status'] else ''}" for x in xs})
+        rows.append(
+            {
+                "name": name,
+                "kind": "baseline" if name == HELLO else ("http" if base_name(name) in routes else "job"),
+                "memory_mb": memory,
+                "size_bytes": path.stat().st_size,
+                "init_ms": init,
+                "init_min_ms": min((x["init_ms"] for x in xs if x["init_ms"] is not None), default=None),
+                "invoke_ms": inv,
+                "init_ratio": init / h_init if init and h_init else None,
+                "invoke_ratio": inv / h_inv if inv and h_inv else None,
+                "total_ratio": (init + inv) / (h_init + h_inv) if init and inv and h_init and h_inv else None,
+                "rss_kb": median([x["rss_kb"] for x in xs]),
+                "outcomes": outcomes,
+                "samples": len(xs),
+            }
+        )
+    meta = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        "runs": args.runs,
+        "loadavg_after": os.getloadavg(),
+        "cpus": os.cpu_count(),
+        "uname": " ".join(os.uname()),
+        "moto_ssm_get_parameter_ms": ssm_ms,
+    }
+    (out / "results.json").write_text(json.dumps({"meta": meta, "rows": rows, "raw": results}, indent=1))
+
+    def f(x, d=1):
+        return "—" if x is None else f"{x:.{d}f}"
+
+    lines = [
+        f"Cold start, {args.runs} starts each, medians; {meta['date']}; load average after"
+        f" {meta['loadavg_after'][0]:.1f}; one SSM GetParameter on moto (boto3) {ssm_ms:.1f} ms",
+        "",
+        "| function | kind | memory | size | init | first invoke | init ÷ hello | invoke ÷ hello | (init+invoke) ÷ hello | RSS | answer |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['name']} | {row['kind']} | {row['memory_mb']} MB | {row['size_bytes'] / 1e6:.2f} MB"
+            f" | {f(row['init_ms'])} ms | {f(row['invoke_ms'], 2)} ms | {f(row['init_ratio'])}×"
+            f" | {f(row['invoke_ratio'])}× | {f(row['total_ratio'])}× | {f((row['rss_kb'] or 0) / 1024)} MB"
+            f" | {', '.join(row['outcomes'])} |"
+        )
+    (out / "table.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+    main()
