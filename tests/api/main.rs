@@ -6,6 +6,7 @@
 mod bill_fanout;
 mod bills;
 mod documents_contract;
+mod faults;
 mod handlers;
 mod helpers;
 mod identity;

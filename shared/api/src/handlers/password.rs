@@ -4,6 +4,7 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 use svet_domain::identity;
+use svet_domain::identity::recover::PasswordChanged;
 
 use crate::error::json;
 use crate::request::json_body;
@@ -37,7 +38,16 @@ struct ResetForm {
 pub async fn reset(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     same_origin(app, &request)?;
     let form: ResetForm = json_body(&request)?;
-    let account =
+    let done =
         identity::recover::reset(&app.deps(), &form.token, &form.password, &form.password_confirm).await?;
-    json(StatusCode::OK, &json!({ "account": account }))
+    log_notice_failure(&done);
+    json(StatusCode::OK, &json!({ "account": done.account }))
+}
+
+/// A password change whose notice could not be mailed: the change stands, the log says so.
+pub(crate) fn log_notice_failure(done: &PasswordChanged) {
+    if let Some(why) = &done.notice_failure {
+        // The mail service's message may quote the address.
+        tracing::error!(account = %done.account.masked(), error = %crate::observe::scrub(why), "the password-change notice was not sent");
+    }
 }

@@ -20,6 +20,7 @@ use svet_domain::payments::{
     StartPayment, date_range, list,
 };
 use svet_domain::readings::Typed;
+use svet_domain::store::StoreError;
 
 use crate::error::json;
 use crate::handlers::readings::submit_error;
@@ -159,7 +160,8 @@ fn see_other(location: &str) -> Result<Response<Body>, ApiError> {
 
 /// `GET /api/payments/return?orderId=…`: asks the bank, then 303 to «Счёт» with the outcome
 /// (`paid`, `declined`, `registered` while the bank has no answer yet, …; `unknown` for an
-/// order that is not ours, `pending` when the bank could not be asked).
+/// order that is not ours, `pending` when the bank could not be asked or the store could not
+/// record its answer).
 pub async fn return_from_bank(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     let params = query(&request);
     let status = match one(&params, "orderId") {
@@ -179,6 +181,14 @@ pub async fn return_from_bank(app: &App, request: Request) -> Result<Response<Bo
             Err(ConfirmError::Refused(e)) => {
                 tracing::warn!(error = %scrub(&e.to_string()), "a return was refused");
                 "unknown".to_owned()
+            }
+            Err(ConfirmError::Store(e @ (StoreError::Unavailable(_) | StoreError::Conflict))) => {
+                // The bank's answer could not be recorded (nothing was: it is one transaction);
+                // its callback or reconciliation records it. The customer, who may just have
+                // paid, is told the payment is being processed, not shown an error instead of
+                // the page, which might have them pay again.
+                tracing::error!(error = %scrub(&format!("{e:?}")), "the store failed on a return");
+                "pending".to_owned()
             }
             Err(ConfirmError::Store(e)) => return Err(e.into()),
         },

@@ -55,7 +55,7 @@ pub async fn password(app: &App, request: Request) -> Result<Response<Body>, Api
     same_origin(app, &request)?;
     let who = caller(app, &request).await?;
     let form: PasswordForm = json_body(&request)?;
-    identity::settings::change_password(
+    let done = identity::settings::change_password(
         &app.deps(),
         &who.account,
         &who.session,
@@ -64,6 +64,7 @@ pub async fn password(app: &App, request: Request) -> Result<Response<Body>, Api
         &form.password_confirm,
     )
     .await?;
+    crate::handlers::password::log_notice_failure(&done);
     json(StatusCode::OK, &json!({ "status": "changed" }))
 }
 

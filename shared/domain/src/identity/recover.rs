@@ -34,13 +34,21 @@ pub async fn forgot(deps: &Deps<'_>, account: &str, email: &str, ip: &str) -> Re
     Ok(())
 }
 
+/// A password changed, and why its notice could not be mailed (for the log): the change stands
+/// either way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordChanged {
+    pub account: AccountNumber,
+    pub notice_failure: Option<String>,
+}
+
 /// Sets a new password from a reset link.
 pub async fn reset(
     deps: &Deps<'_>,
     secret: &str,
     password: &str,
     confirm: &str,
-) -> Result<AccountNumber, IdentityError> {
+) -> Result<PasswordChanged, IdentityError> {
     let Some((grant, use_token)) = tokens::find(deps.store, secret, Purpose::Reset).await? else {
         return Err(IdentityError::BadLink);
     };
@@ -70,20 +78,21 @@ pub async fn reset(
         Err(StoreError::ConditionFailed { .. }) => return Err(IdentityError::BadLink),
         Err(e) => return Err(e.into()),
     }
-    finish_password_change(deps, &changed.account, &changed.email, None).await?;
-    Ok(grant.account)
+    finish_password_change(deps, &grant.account, &changed.email, None).await
 }
 
 /// After any password change: every other session ends, failures are forgotten, and the
-/// owner is told.
+/// owner is told. The change is made by then, so a notice that cannot be sent does not fail
+/// the request (the customer would try again a change that is done, and be told that the link
+/// is used or the current password wrong): its failure is returned for the log.
 pub async fn finish_password_change(
     deps: &Deps<'_>,
     account: &AccountNumber,
     email: &str,
     keep: Option<&str>,
-) -> Result<(), IdentityError> {
+) -> Result<PasswordChanged, IdentityError> {
     sessions::close_all(deps.store, account, keep).await?;
     login::forget_failures(deps, account).await?;
-    deps.send(mails::password_changed(deps.config, email, account)).await?;
-    Ok(())
+    let notice = deps.send(mails::password_changed(deps.config, email, account)).await;
+    Ok(PasswordChanged { account: account.clone(), notice_failure: notice.err().map(|e| format!("{e:#}")) })
 }

@@ -117,15 +117,39 @@ pub async fn register(deps: &Deps<'_>, form: &Registration) -> Result<Registered
     let token =
         tokens::issue(&Grant { purpose: Purpose::Activate, account: account.clone(), email: None }, expires)?;
     let item = Item::from_serde(profile::profile_key(&account), &profile)?;
-    match deps.store.transact(vec![Write::Put { item, condition: Condition::Absent }, token.write]).await {
+    let writes = vec![Write::Put { item, condition: Condition::Absent }, token.write.clone()];
+    match deps.store.transact(writes).await {
         Ok(()) => {}
-        Err(StoreError::ConditionFailed { index: 0 }) => return Err(IdentityError::AlreadyRegistered),
+        Err(StoreError::ConditionFailed { index: 0 }) => {
+            // This very form again after its answer was lost (the store timed out after the
+            // write): the same registration, so a new link rather than «already registered».
+            if !is_retry(deps, &account, email.as_str(), &form.password).await? {
+                return Err(IdentityError::AlreadyRegistered);
+            }
+            deps.store.transact(vec![token.write]).await?;
+        }
         Err(e) => return Err(e.into()),
     }
     let mail =
         mails::activation(deps.config, email.as_str(), &account, &deps.link("activate.html", &token.secret));
     let mail_failure = deps.send(mail).await.err().map(|e| format!("{e:#}"));
     Ok(Registered { account, email: email.as_str().to_owned(), mail_failure })
+}
+
+/// Whether the account's registration is pending with this e-mail and this password: a form
+/// sent again, not someone else's.
+async fn is_retry(
+    deps: &Deps<'_>,
+    account: &AccountNumber,
+    email: &str,
+    password: &str,
+) -> Result<bool, IdentityError> {
+    let Some(stored) = profile::load(deps.store, account).await? else { return Ok(false) };
+    let p = &stored.profile;
+    if p.status != Status::Pending || !p.email.eq_ignore_ascii_case(email) {
+        return Ok(false);
+    }
+    deps.hasher.verify(password, Some(&p.password)).await.map_err(IdentityError::Hashing)
 }
 
 /// Follows an activation link: the account becomes active and the token is used up.

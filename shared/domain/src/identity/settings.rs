@@ -7,7 +7,7 @@ use super::input;
 use super::limits::Rule;
 use super::mails;
 use super::profile::{self, Delivery, Profile, Stored};
-use super::recover::finish_password_change;
+use super::recover::{PasswordChanged, finish_password_change};
 use super::tokens::{self, Grant, Purpose};
 use crate::AccountNumber;
 use crate::store::{Condition, StoreError, Write};
@@ -59,7 +59,7 @@ pub async fn change_password(
     current: &str,
     new: &str,
     confirm: &str,
-) -> Result<(), IdentityError> {
+) -> Result<PasswordChanged, IdentityError> {
     allowed(PASSWORD_CHANGE_PER_ACCOUNT.hit(deps.store, deps.clock, account.as_str()).await?)?;
     let stored = load(deps, account).await?;
     if !deps.hasher.verify(current, Some(&stored.profile.password)).await.map_err(IdentityError::Hashing)? {
