@@ -50,10 +50,8 @@
 //!
 //! Left out: a mid-transaction crash of the store itself (both adapters' transactions are
 //! atomic, held by the contract suite: a fault is before or after the commit, which is what the
-//! wrapper injects); a readings submission whose answer was lost and that is sent again a
-//! second later (the reading has no form token: it is stored twice, the later one counts); the
-//! store failing after a password is written but before the other sessions are closed (503,
-//! though the password is changed).
+//! wrapper injects); the store failing after a password is written but before the other
+//! sessions are closed (503, though the password is changed).
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -693,6 +691,10 @@ async fn a_reading_is_stored_with_its_row_or_not_at_all(p: &Portal) {
     p.advance(60);
     rig.store.fail_next(Lose::Answer, sk("READING#"));
     assert_unavailable(p, &send_reading(&rig, &cookie, "12410").await, "the reading's answer was lost");
+    let r = send_reading(&rig, &cookie, "12410").await;
+    assert_eq!((r.status, r.body["error"].as_str()), (409, Some("twice")), "{}: {:?}", p.backend, r.body);
+    // And seconds later (another key): still the one reading.
+    p.advance(5);
     let r = send_reading(&rig, &cookie, "12410").await;
     assert_eq!((r.status, r.body["error"].as_str()), (409, Some("twice")), "{}: {:?}", p.backend, r.body);
     assert_eq!(readings(p).await, [json!({ "single": 12410 }), json!({ "single": 12400 })], "{}", p.backend);

@@ -45,6 +45,10 @@ async fn single_rate_readings_are_checked_and_kept(p: &Portal) {
     );
     assert_eq!(r.body["source_label"], "Личный кабинет");
     assert_eq!(send(p, &cookie, json!({ "single": "12400" })).await.status, 409, "twice at the same moment");
+    // The same values a minute later (the answer was lost, or a second tap): already there.
+    p.advance(60);
+    let again = send(p, &cookie, json!({ "single": "12400" })).await;
+    assert_eq!((again.status, again.body["error"].as_str()), (409, Some("twice")), "{:?}", again.body);
 
     // A typo corrected before the cut-off: the later reading replaces it, history kept.
     p.advance(600);
@@ -55,7 +59,9 @@ async fn single_rate_readings_are_checked_and_kept(p: &Portal) {
     );
     let history = p.call(Method::GET, "/api/readings", None, Some(&cookie)).await.body["readings"].clone();
     let values: Vec<&Value> = history.as_array().unwrap().iter().map(|r| &r["registers"]["single"]).collect();
-    assert_eq!(values, [&json!(12390), &json!(12400)], "newest first, both kept");
+    assert_eq!(values, [&json!(12390), &json!(12400)], "newest first, both kept, the repeat not stored");
+    let rows = p.call(Method::GET, "/api/payments", None, Some(&cookie)).await.body["payments"].clone();
+    assert_eq!(rows.as_array().map(Vec::len), Some(2), "one «без оплаты» row per stored reading: {rows:?}");
 
     let stranger = p
         .send(

@@ -196,7 +196,11 @@ impl<'w> MakeWriter<'w> for LogBuffer {
 pub fn capture_json(filter: &str) -> (LogBuffer, tracing::subscriber::DefaultGuard) {
     let buffer = LogBuffer::default();
     let subscriber = json_subscriber(EnvFilter::new(filter), buffer.clone());
-    (buffer, tracing::subscriber::set_default(subscriber))
+    let guard = tracing::subscriber::set_default(subscriber);
+    // A callsite first reached on another thread while this subscriber was being registered
+    // may have cached "nobody listens" (the tests run in parallel): ask every callsite again.
+    tracing::callsite::rebuild_interest_cache();
+    (buffer, guard)
 }
 
 /// An error text from outside (the mail service, the store, a parser) with what may be

@@ -59,7 +59,8 @@ impl Item {
 
     /// The attributes read back into a domain type.
     pub fn to_serde<T: serde::de::DeserializeOwned>(&self) -> Result<T, StoreError> {
-        serde_json::from_value(Value::Object(self.data.clone())).map_err(|e| {
+        // Straight from the map: no copy of the attributes.
+        T::deserialize(&self.data).map_err(|e| {
             StoreError::Corrupt(format!("item {}/{} does not decode: {e}", self.key.pk, self.key.sk))
         })
     }
