@@ -158,9 +158,10 @@ impl Visit for JsonVisitor<'_> {
     }
 }
 
-/// A log written to memory, for tests (and tools) that read what was logged.
+/// A log written to memory, for tests (and tools) that read what was logged: every thread's
+/// lines, or only its owner's.
 #[derive(Clone, Default)]
-pub struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+pub struct LogBuffer(Arc<Mutex<Vec<u8>>>, Option<std::thread::ThreadId>);
 
 impl LogBuffer {
     /// Everything logged so far.
@@ -177,6 +178,9 @@ impl LogBuffer {
 
 impl std::io::Write for LogBuffer {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.1.is_some_and(|owner| owner != std::thread::current().id()) {
+            return Ok(buf.len());
+        }
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).write(buf)
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -191,16 +195,20 @@ impl<'w> MakeWriter<'w> for LogBuffer {
     }
 }
 
-/// Logs this thread's events as JSON lines into a [`LogBuffer`] until the guard drops (a
-/// process has one global subscriber; a test sets a scoped one instead).
-pub fn capture_json(filter: &str) -> (LogBuffer, tracing::subscriber::DefaultGuard) {
-    let buffer = LogBuffer::default();
+/// Logs this thread's events as JSON lines into a [`LogBuffer`], for tests. The first capture
+/// in a process installs the process's global subscriber (no guard; the buffer drops other
+/// threads' lines): a scoped subscriber missed, now and then, the events of callsites that
+/// other tests' threads reached at the same moment, since tracing caches each callsite's
+/// interest for all threads. Later captures in the same process get a scoped one.
+pub fn capture_json(filter: &str) -> (LogBuffer, Option<tracing::subscriber::DefaultGuard>) {
+    let buffer = LogBuffer(Arc::default(), Some(std::thread::current().id()));
+    let subscriber = json_subscriber(EnvFilter::new(filter), buffer.clone());
+    if tracing::subscriber::set_global_default(subscriber).is_ok() {
+        return (buffer, None);
+    }
     let subscriber = json_subscriber(EnvFilter::new(filter), buffer.clone());
     let guard = tracing::subscriber::set_default(subscriber);
-    // A callsite first reached on another thread while this subscriber was being registered
-    // may have cached "nobody listens" (the tests run in parallel): ask every callsite again.
-    tracing::callsite::rebuild_interest_cache();
-    (buffer, guard)
+    (buffer, Some(guard))
 }
 
 /// An error text from outside (the mail service, the store, a parser) with what may be
