@@ -4,6 +4,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use lambda_http::service_fn;
 use svet_api::hasher::Argon2Hasher;
@@ -26,34 +27,56 @@ fn env(name: &'static str) -> anyhow::Result<String> {
     std::env::var(name).map_err(|_| anyhow::anyhow!("the environment variable {name} is not set"))
 }
 
+/// An environment variable the template sets for some functions only; empty is unset.
+fn optional_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
 /// The application on AWS: DynamoDB, S3 and SES clients built once per container.
+///
+/// The cold start is kept short (docs/performance.md, «Cold start»): the function's secrets
+/// come in one SSM call, made first and awaited last, so that the configuration is parsed and
+/// checked and the clients are built while it is on the way; the SDK's clients share one HTTP
+/// client that sets up TLS on its first request, and the S3 and SES clients are built on first
+/// use. With `AWS_LAMBDA_LOG_LEVEL=info,svet_functions=debug` one line gives each step's time.
 pub async fn aws_app() -> anyhow::Result<App> {
+    let started = Instant::now();
+    let sdk = svet_aws::sdk_config().await;
+    let sdk_loaded = started.elapsed();
+    let secrets = tokio::spawn(Secrets::read(sdk.clone()));
     let config = Config::from_env()?;
     // A tariff file with gaps, overlaps or unknown codes fails the cold start, not a bill run.
     svet_domain::billing::Tariffs::from_env()?.check_codes(&config)?;
-    let sdk = svet_aws::sdk_config().await;
+    let configured = started.elapsed();
     let clock = Arc::new(SystemClock);
     let ids = Arc::new(RandomIds);
     let from = std::env::var("MAIL_FROM").unwrap_or_else(|_| config.mail.from.clone());
+    let public_url = env("PUBLIC_URL")?;
+    let store = Arc::new(DynamoStore::new(
+        svet_aws::dynamodb_client::Client::new(&sdk),
+        env("TABLE_NAME")?,
+        clock.clone(),
+    ));
+    // Built on first use: most functions never touch the bucket or send mail.
+    let documents = Arc::new(S3Documents::on_first_use(&sdk, env("BUCKET_NAME")?));
+    let mailer = Arc::new(SesMailer::on_first_use(&sdk, from, ids.clone()));
+    let built = started.elapsed();
+    let secrets = secrets.await.map_err(|e| anyhow::anyhow!("reading the secrets stopped: {e}"))??;
+    let secrets_read = started.elapsed();
     // Only the functions that read or issue the session cookie are given the key's parameter
     // (and the right to read it); the others sign with a throwaway key they never use.
-    let session_key = match std::env::var("SESSION_KEY_PARAMETER") {
-        Ok(name) if !name.is_empty() => svet_aws::secrets::ssm_secret(&sdk, &name).await?,
-        _ => {
+    let session_key = match secrets.session_key {
+        Some(key) => key,
+        None => {
             let mut throwaway = vec![0u8; 32];
             getrandom::fill(&mut throwaway).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
             throwaway
         }
     };
-    let public_url = env("PUBLIC_URL")?;
-    Ok(App {
-        store: Arc::new(DynamoStore::new(
-            svet_aws::dynamodb_client::Client::new(&sdk),
-            env("TABLE_NAME")?,
-            clock.clone(),
-        )),
-        documents: Arc::new(S3Documents::new(S3Documents::client(&sdk), env("BUCKET_NAME")?)),
-        mailer: Arc::new(SesMailer::new(svet_aws::sesv2_client::Client::new(&sdk), from, ids.clone())),
+    let app = App {
+        store,
+        documents,
+        mailer,
         clock,
         ids,
         hasher: Arc::new(Argon2Hasher),
@@ -61,42 +84,96 @@ pub async fn aws_app() -> anyhow::Result<App> {
         config: Arc::new(config),
         origins: vec![public_url.trim_end_matches('/').to_owned()],
         public_url,
-        payments: bank(&sdk).await?,
-    })
+        payments: secrets.bank.map(bank).transpose()?,
+    };
+    tracing::debug!(
+        sdk_config_us = micros(sdk_loaded),
+        config_us = micros(configured - sdk_loaded),
+        clients_us = micros(built - configured),
+        secrets_wait_us = micros(secrets_read - built),
+        rest_us = micros(started.elapsed() - secrets_read),
+        "cold start: the application is built"
+    );
+    Ok(app)
 }
 
-/// The bank's gateway, for the functions given `SBERBANK_URL` (those that start or confirm
-/// payments): the merchant login from `SBERBANK_USER_NAME`, the password and the callback key
-/// from the SSM SecureString parameters named by `SBERBANK_PASSWORD_PARAMETER` and
-/// `SBERBANK_CALLBACK_KEY_PARAMETER` (an HMAC token, or with `SBERBANK_CALLBACK_SIGNATURE=rsa`
-/// the bank's PEM public key). The other functions get none.
-async fn bank(sdk: &svet_aws::aws_config::SdkConfig) -> anyhow::Result<Option<Arc<dyn PaymentGateway>>> {
-    let url = match std::env::var("SBERBANK_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => return Ok(None),
+/// Whole microseconds, for log fields that Logs Insights can add up.
+fn micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// The function's SSM SecureString parameters, read with one call: the session key's
+/// (`SESSION_KEY_PARAMETER`, for the functions that read or issue the session cookie) and,
+/// for the functions given `SBERBANK_URL` (those that start or confirm payments), the bank
+/// password's and the callback key's (`SBERBANK_PASSWORD_PARAMETER`,
+/// `SBERBANK_CALLBACK_KEY_PARAMETER`).
+struct Secrets {
+    session_key: Option<Vec<u8>>,
+    bank: Option<BankSecrets>,
+}
+
+/// What the bank's gateway needs beyond the environment's plain settings.
+struct BankSecrets {
+    url: String,
+    password: String,
+    callback_key: String,
+}
+
+impl Secrets {
+    async fn read(sdk: svet_aws::aws_config::SdkConfig) -> anyhow::Result<Secrets> {
+        let session = optional_env("SESSION_KEY_PARAMETER");
+        let bank = match optional_env("SBERBANK_URL") {
+            Some(url) => {
+                Some((url, env("SBERBANK_PASSWORD_PARAMETER")?, env("SBERBANK_CALLBACK_KEY_PARAMETER")?))
+            }
+            None => None,
+        };
+        let mut names: Vec<&str> = Vec::new();
+        names.extend(session.as_deref());
+        if let Some((_, password, callback_key)) = &bank {
+            names.extend([password.as_str(), callback_key.as_str()]);
+        }
+        if names.is_empty() {
+            return Ok(Secrets { session_key: None, bank: None });
+        }
+        let mut values = svet_aws::secrets::ssm_secrets(&sdk, &names).await?.into_iter();
+        let mut next = || values.next().ok_or_else(|| anyhow::anyhow!("SSM answered fewer values"));
+        let session_key = match session {
+            Some(_) => Some(next()?),
+            None => None,
+        };
+        let text = |bytes: Vec<u8>, what: &str| {
+            String::from_utf8(bytes)
+                .map(|s| s.trim().to_owned())
+                .map_err(|_| anyhow::anyhow!("{what} is not UTF-8"))
+        };
+        let bank = match bank {
+            Some((url, _, _)) => Some(BankSecrets {
+                url,
+                password: text(next()?, "the bank password")?,
+                callback_key: text(next()?, "the callback key")?,
+            }),
+            None => None,
+        };
+        Ok(Secrets { session_key, bank })
+    }
+}
+
+/// The bank's gateway: the merchant login from `SBERBANK_USER_NAME`, the password and the
+/// callback key from SSM (an HMAC token, or with `SBERBANK_CALLBACK_SIGNATURE=rsa` the bank's
+/// PEM public key). The functions not given `SBERBANK_URL` get none.
+fn bank(secrets: BankSecrets) -> anyhow::Result<Arc<dyn PaymentGateway>> {
+    let credentials = Credentials::Password {
+        user_name: env("SBERBANK_USER_NAME")?,
+        password: Secret::new(secrets.password),
     };
-    let text = |bytes: Vec<u8>, what: &str| {
-        String::from_utf8(bytes)
-            .map(|s| s.trim().to_owned())
-            .map_err(|_| anyhow::anyhow!("{what} is not UTF-8"))
-    };
-    let password = text(
-        svet_aws::secrets::ssm_secret(sdk, &env("SBERBANK_PASSWORD_PARAMETER")?).await?,
-        "the bank password",
-    )?;
-    let callback_key = text(
-        svet_aws::secrets::ssm_secret(sdk, &env("SBERBANK_CALLBACK_KEY_PARAMETER")?).await?,
-        "the callback key",
-    )?;
-    let credentials =
-        Credentials::Password { user_name: env("SBERBANK_USER_NAME")?, password: Secret::new(password) };
-    let client = Client::new(GatewayConfig::new(Url::parse(&url)?, credentials))?;
-    Ok(Some(Arc::new(SberbankGateway::new(
+    let client = Client::new(GatewayConfig::new(Url::parse(&secrets.url)?, credentials))?;
+    Ok(Arc::new(SberbankGateway::new(
         client,
-        callback_key_of(std::env::var("SBERBANK_CALLBACK_SIGNATURE").ok().as_deref(), &callback_key)?,
+        callback_key_of(std::env::var("SBERBANK_CALLBACK_SIGNATURE").ok().as_deref(), &secrets.callback_key)?,
         // The cheque's VAT and payment object: confirm with the bank's fiscal settings.
         FiscalSettings { tax: TaxType::Vat20, payment_object: PaymentObject::Commodity },
-    ))))
+    )))
 }
 
 /// The callback key as `SBERBANK_CALLBACK_SIGNATURE` says: `hmac` (the default: a symmetric

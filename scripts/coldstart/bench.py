@@ -11,6 +11,10 @@ moto's server (AWS_ENDPOINT_URL). Per start:
 
 Rounds go over every binary in turn, the hello-world baseline (functions/examples/hello_lambda)
 included in each round, so load on the machine falls on both alike. Medians over the rounds.
+
+--before DIR also starts, in the same rounds, the binaries of the same names found in DIR (an
+older build kept aside, e.g. target/bench/coldstart-before/ with examples/hello_lambda), shown
+as NAME@before: a before/after comparison under one machine load.
 """
 
 import argparse
@@ -43,23 +47,34 @@ PARAMS = {
     "SBERBANK_CALLBACK_KEY_PARAMETER": ("/svet/bench/sberbank-callback-key", "bench-callback-token"),
 }
 HELLO = "hello_lambda"
-# Variants that show what the SSM calls cost: the same binary without the parameters' names
+# Variants that show what the SSM call costs: the same binary without the parameters' names
 # (a throwaway session key, no bank), so it makes no SSM call at init.
 NO_SSM = "~no-ssm"
-# And without the system's ~150 root certificates to parse: the TLS roots the AWS SDK's HTTP
-# client loads at init (rustls-native-certs) cut to one certificate by SSL_CERT_FILE/SSL_CERT_DIR.
+# With the system's root certificates cut to one by SSL_CERT_FILE/SSL_CERT_DIR: what loading
+# the platform's ~150 roots costs a binary that reads them (rustls-native-certs; the builds
+# before 2026-11-26 did, at every SDK client's construction). The current binaries trust
+# compiled-in roots and read no file, so for them this variant changes nothing.
 ONE_ROOT = "~one-root"
 ONE_ROOT_PEM = "/etc/ssl/certs/ISRG_Root_X1.pem"
+# The same binary with svet_functions' debug line on (AWS_LAMBDA_LOG_LEVEL), which gives the
+# time of each step of building the application; the steps are tabled after the main table.
+PHASES = "~phases"
+PHASES_MESSAGE = "cold start: the application is built"
+PHASE_FIELDS = ["sdk_config_us", "config_us", "clients_us", "secrets_wait_us", "rest_us"]
+# Binaries kept from an older build (--before DIR).
+BEFORE = "@before"
 VARIANTS = [
     "login" + NO_SSM,
     "payments-start" + NO_SSM,
-    "settings-email-confirm" + ONE_ROOT,
-    "payments-start" + NO_SSM + ONE_ROOT,
+    "payments-start" + PHASES,
+    "login" + PHASES,
+    "health" + PHASES,
 ]
 
 
 def base_name(name):
-    return name.removesuffix(ONE_ROOT).removesuffix(NO_SSM)
+    """The binary's name: NAME in NAME~variant~variant@before."""
+    return name.removesuffix(BEFORE).split("~")[0]
 
 # Jobs (no HTTP route): a harmless first event, or None to measure init only.
 JOB_EVENTS = {
@@ -430,6 +445,37 @@ def start(binary_path, env, event, timeout_s, log, timeout=30.0):
     return result
 
 
+def phase_table(logs, names):
+    """The steps of building the application (svet_functions::aws_app's debug line), medians
+    over the starts of each ~phases variant, as table lines."""
+    if not names:
+        return []
+    lines = [
+        "Steps of the init (svet_functions::aws_app, its debug line), medians:",
+        "",
+        "| function | " + " | ".join(f.removesuffix("_us") for f in PHASE_FIELDS) + " | starts |",
+        "|---|" + "---|" * (len(PHASE_FIELDS) + 1),
+    ]
+    for name in names:
+        samples = {f: [] for f in PHASE_FIELDS}
+        starts = 0
+        path = logs / f"{name}.log"
+        for line in path.read_text(errors="replace").splitlines() if path.is_file() else []:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(record, dict) or record.get("message") != PHASES_MESSAGE:
+                continue
+            starts += 1
+            for f in PHASE_FIELDS:
+                if isinstance(record.get(f), (int, float)):
+                    samples[f].append(record[f] / 1000)
+        cells = [f"{median(samples[f]):.2f} ms" if samples[f] else "—" for f in PHASE_FIELDS]
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {starts} |")
+    return lines
+
+
 def median(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -442,6 +488,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--out", default=str(ROOT / "target/bench/coldstart"))
     ap.add_argument("--only", nargs="*", help="binaries to run (default: every function in template.yaml)")
+    ap.add_argument("--before", help="a folder of older binaries to start beside these (NAME@before)")
     args = ap.parse_args()
 
     bin_dir = Path(args.bin_dir).resolve()
@@ -465,33 +512,48 @@ def main():
         missing.append(f"examples/{HELLO}")
     if missing:
         sys.exit(f"not built: {', '.join(missing)} (cargo build --release -p svet-functions --bins --examples)")
+    before_dir = Path(args.before).resolve() if args.before else None
+    if before_dir:
+        # Each binary beside its older build; variants of the older build too (no ~phases: the
+        # older builds have no such log line).
+        paired = []
+        for n in names:
+            paired.append(n)
+            if PHASES not in n and (before_dir / base_name(n)).is_file():
+                paired.append(n + BEFORE)
+        names = paired
+        if (before_dir / "examples" / HELLO).is_file():
+            names.insert(0, HELLO + BEFORE)
 
     api = "set per start"
     home = tempfile.mkdtemp(prefix="svet-coldstart-home-")
 
     def plan(name):
-        if name == HELLO:
-            return hello_path, 256, 10, {}, apigw_v2_event("GET", "/hello")
+        directory = before_dir if name.endswith(BEFORE) else bin_dir
+        if base_name(name) == HELLO:
+            return directory / "examples" / HELLO, 256, 10, {}, apigw_v2_event("GET", "/hello")
         base = base_name(name)
         memory, timeout_s, fenv = functions[base]
         if NO_SSM in name:
             fenv = {k: v for k, v in fenv.items() if k != "SESSION_KEY_PARAMETER" and not k.startswith("SBERBANK_")}
         if ONE_ROOT in name:
             fenv = dict(fenv, SSL_CERT_FILE=ONE_ROOT_PEM, SSL_CERT_DIR=home)
+        if PHASES in name:
+            fenv = dict(fenv, AWS_LAMBDA_LOG_LEVEL="info,svet_functions=debug")
         name = base
         if name in routes:
             event = apigw_v2_event(*routes[name])
         else:
             event = JOB_EVENTS.get(name)
-        return bin_dir / name, memory, timeout_s, fenv, event
+        return directory / name, memory, timeout_s, fenv, event
 
     results = {n: [] for n in [HELLO] + names}
     for r in range(args.runs):
         # hello first, then every function, then hello again: two baseline samples a round.
         for name in [HELLO] + names + [HELLO]:
             path, memory, timeout_s, fenv, event = plan(name)
-            env = lambda_env(name, memory, api, args.moto_url, home)
-            env.update(fenv)
+            env = lambda_env(base_name(name), memory, api, args.moto_url, home)
+            env.update(fenv)  # after Lambda's own: a variant may change its log level
             res = start(path, env, event, timeout_s, out / "logs" / f"{name}.log")
             res["round"] = r
             results[name].append(res)
@@ -503,23 +565,28 @@ def main():
     hello = results[HELLO]
     h_init = median([x["init_ms"] for x in hello])
     h_inv = median([x["invoke_ms"] for x in hello])
+    h_init_min = min((x["init_ms"] for x in hello if x["init_ms"] is not None), default=None)
     rows = []
     for name in [HELLO] + names:
         path, memory, _, _, event = plan(name)
         xs = results[name]
         init = median([x["init_ms"] for x in xs])
+        init_min = min((x["init_ms"] for x in xs if x["init_ms"] is not None), default=None)
         inv = median([x["invoke_ms"] for x in xs])
         outcomes = sorted({f"{x['outcome']}{' ' + str(x['status']) if x['status'] else ''}" for x in xs})
         rows.append(
             {
                 "name": name,
-                "kind": "baseline" if name == HELLO else ("http" if base_name(name) in routes else "job"),
+                "kind": "baseline" if base_name(name) == HELLO else ("http" if base_name(name) in routes else "job"),
                 "memory_mb": memory,
                 "size_bytes": path.stat().st_size,
                 "init_ms": init,
-                "init_min_ms": min((x["init_ms"] for x in xs if x["init_ms"] is not None), default=None),
+                "init_min_ms": init_min,
                 "invoke_ms": inv,
                 "init_ratio": init / h_init if init and h_init else None,
+                # The fastest start of each: on a machine shared with other work, the least
+                # disturbed sample of both.
+                "init_min_ratio": init_min / h_init_min if init_min and h_init_min else None,
                 "invoke_ratio": inv / h_inv if inv and h_inv else None,
                 "total_ratio": (init + inv) / (h_init + h_inv) if init and inv and h_init and h_inv else None,
                 "rss_kb": median([x["rss_kb"] for x in xs]),
@@ -544,16 +611,21 @@ def main():
         f"Cold start, {args.runs} starts each, medians; {meta['date']}; load average after"
         f" {meta['loadavg_after'][0]:.1f}; one SSM GetParameter on moto (boto3) {ssm_ms:.1f} ms",
         "",
-        "| function | kind | memory | size | init | first invoke | init ÷ hello | invoke ÷ hello | (init+invoke) ÷ hello | RSS | answer |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| function | kind | memory | size | init | init, fastest | first invoke | init ÷ hello | fastest ÷ hello's"
+        " | invoke ÷ hello | (init+invoke) ÷ hello | RSS | answer |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         lines.append(
             f"| {row['name']} | {row['kind']} | {row['memory_mb']} MB | {row['size_bytes'] / 1e6:.2f} MB"
-            f" | {f(row['init_ms'])} ms | {f(row['invoke_ms'], 2)} ms | {f(row['init_ratio'])}×"
+            f" | {f(row['init_ms'])} ms | {f(row['init_min_ms'])} ms | {f(row['invoke_ms'], 2)} ms"
+            f" | {f(row['init_ratio'])}× | {f(row['init_min_ratio'])}×"
             f" | {f(row['invoke_ratio'])}× | {f(row['total_ratio'])}× | {f((row['rss_kb'] or 0) / 1024)} MB"
             f" | {', '.join(row['outcomes'])} |"
         )
+    phases = phase_table(out / "logs", [n for n in names if PHASES in n])
+    if phases:
+        lines += [""] + phases
     (out / "table.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -518,10 +518,10 @@ fn the_refund_function_is_invoked_only_and_grants_what_it_uses() {
     let grants = granted(function);
     let mut actions: Vec<&str> = grants.iter().map(|(a, _)| a.as_str()).collect();
     actions.dedup();
-    assert_eq!(actions, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "ssm:GetParameter"]);
+    assert_eq!(actions, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "ssm:GetParameters"]);
     for (action, resource) in &grants {
         match action.as_str() {
-            "ssm:GetParameter" => assert!(
+            "ssm:GetParameters" => assert!(
                 resource.ends_with("${SberbankPasswordParameter}")
                     || resource.ends_with("${SberbankCallbackKeyParameter}"),
                 "{resource}"
@@ -531,6 +531,36 @@ fn the_refund_function_is_invoked_only_and_grants_what_it_uses() {
     }
     let alarm = resource(t, "PaymentsRefundErrorsAlarm").expect("an alarm on the refund's errors");
     assert_eq!(ref_target(&alarm["Properties"]["Dimensions"][0]["Value"]), Some("PaymentsRefundFunction"));
+}
+
+/// A function reads its secrets at its cold start with one `GetParameters` call
+/// (svet_aws::secrets::ssm_secrets): it may read exactly the SSM parameters whose names it is
+/// given (`SESSION_KEY_PARAMETER`, `SBERBANK_*_PARAMETER`), with no other SSM action, and a
+/// function given none may read none.
+#[test]
+fn functions_read_exactly_the_ssm_parameters_they_are_given() {
+    let mut readers = 0;
+    for (id, function) in resources_of_type(template(), FUNCTION) {
+        let mut given: Vec<String> = entries(&function["Properties"]["Environment"]["Variables"])
+            .into_iter()
+            .filter(|(name, _)| name.ends_with("_PARAMETER"))
+            .map(|(name, value)| {
+                let parameter = ref_target(value).unwrap_or_else(|| panic!("{id}: {name} is not a !Ref"));
+                format!("arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter${{{parameter}}}")
+            })
+            .collect();
+        let ssm: Vec<(String, String)> =
+            granted(function).into_iter().filter(|(action, _)| action.starts_with("ssm:")).collect();
+        for (action, _) in &ssm {
+            assert_eq!(action, "ssm:GetParameters", "{id}: secrets are read with GetParameters only");
+        }
+        let mut readable: Vec<String> = ssm.into_iter().map(|(_, resource)| resource).collect();
+        given.sort();
+        readable.sort();
+        assert_eq!(readable, given, "{id}: the SSM parameters it may read are the ones it is given");
+        readers += usize::from(!given.is_empty());
+    }
+    assert!(readers >= 5, "the session and bank functions read parameters: {readers}");
 }
 
 /// `GET /api/bill` also stores the PNG it renders on a bill's first view.

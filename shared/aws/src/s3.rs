@@ -10,15 +10,27 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use svet_domain::documents::{DocKey, Document, DocumentError, Documents};
 
+use crate::lazy::ServiceClient;
+
 #[derive(Clone)]
 pub struct S3Documents {
-    client: Client,
+    client: ServiceClient<Client>,
     bucket: String,
 }
 
 impl S3Documents {
     pub fn new(client: Client, bucket: impl Into<String>) -> Self {
-        S3Documents { client, bucket: bucket.into() }
+        S3Documents { client: ServiceClient::Ready(client), bucket: bucket.into() }
+    }
+
+    /// The bucket's adapter whose client ([`S3Documents::client`]) is built on its first use,
+    /// so that a function that never reads or writes a document does not build it at its cold
+    /// start.
+    pub fn on_first_use(config: &aws_config::SdkConfig, bucket: impl Into<String>) -> Self {
+        S3Documents {
+            client: ServiceClient::on_first_use(config, S3Documents::client),
+            bucket: bucket.into(),
+        }
     }
 
     /// An S3 client from the SDK configuration; path-style addressing when an endpoint
@@ -37,6 +49,7 @@ fn unavailable(e: impl Into<anyhow::Error>) -> DocumentError {
 impl Documents for S3Documents {
     async fn put(&self, key: &DocKey, doc: Document) -> Result<(), DocumentError> {
         self.client
+            .get()
             .put_object()
             .bucket(&self.bucket)
             .key(key.as_str())
@@ -49,7 +62,7 @@ impl Documents for S3Documents {
     }
 
     async fn get(&self, key: &DocKey) -> Result<Option<Document>, DocumentError> {
-        let out = match self.client.get_object().bucket(&self.bucket).key(key.as_str()).send().await {
+        let out = match self.client.get().get_object().bucket(&self.bucket).key(key.as_str()).send().await {
             Ok(out) => out,
             Err(SdkError::ServiceError(e)) if e.err().is_no_such_key() => return Ok(None),
             Err(e) => return Err(unavailable(e)),
@@ -63,6 +76,7 @@ impl Documents for S3Documents {
         let presigning = PresigningConfig::expires_in(valid_for).map_err(unavailable)?;
         let request = self
             .client
+            .get()
             .get_object()
             .bucket(&self.bucket)
             .key(key.as_str())

@@ -8,15 +8,27 @@ use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 use svet_domain::IdGen;
 use svet_domain::mail::{Mail, MailError, Mailer, to_mime};
 
+use crate::lazy::ServiceClient;
+
 pub struct SesMailer {
-    client: Client,
+    client: ServiceClient<Client>,
     from: String,
     ids: std::sync::Arc<dyn IdGen>,
 }
 
 impl SesMailer {
     pub fn new(client: Client, from: impl Into<String>, ids: std::sync::Arc<dyn IdGen>) -> Self {
-        SesMailer { client, from: from.into(), ids }
+        SesMailer { client: ServiceClient::Ready(client), from: from.into(), ids }
+    }
+
+    /// The mailer whose SES client is built on its first mail, so that a function that sends
+    /// none does not build it at its cold start.
+    pub fn on_first_use(
+        config: &aws_config::SdkConfig,
+        from: impl Into<String>,
+        ids: std::sync::Arc<dyn IdGen>,
+    ) -> Self {
+        SesMailer { client: ServiceClient::on_first_use(config, Client::new), from: from.into(), ids }
     }
 }
 
@@ -30,6 +42,7 @@ impl Mailer for SesMailer {
             .map_err(|e| MailError::Rejected(e.to_string()))?;
         let result = self
             .client
+            .get()
             .send_email()
             .destination(Destination::builder().to_addresses(&mail.to).build())
             .content(EmailContent::builder().raw(raw).build())
