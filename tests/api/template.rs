@@ -941,3 +941,45 @@ fn single_intrinsic(m: &Mapping) -> Option<(&str, &Value)> {
     let key = text(key)?;
     (key == "Ref" || key.starts_with("Fn::")).then_some((key, arg))
 }
+
+/// ASVS 5.4.3: the release profile (the Lambda bootstraps, the local server) keeps overflow
+/// checks on in every crate of ours that ships, so an overlooked overflow panics rather than
+/// wrapping silently. A crate added to the workspace without them fails here.
+#[test]
+fn release_builds_check_overflow_in_every_crate() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let manifest = std::fs::read_to_string(format!("{root}/Cargo.toml")).unwrap();
+    let members: Vec<&str> = manifest
+        .split("members = [")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .expect("the workspace's members")
+        .lines()
+        .filter_map(|line| line.split('"').nth(1))
+        .collect();
+    assert!(members.len() >= 9, "{members:?}");
+    let checked: Vec<&str> = manifest
+        .split("[profile.release.package.")
+        .skip(1)
+        .filter_map(|section| {
+            let (name, body) = section.split_once(']')?;
+            let body = body.split("\n[").next().unwrap_or_default();
+            body.lines().any(|line| line.replace(' ', "") == "overflow-checks=true").then_some(name)
+        })
+        .collect();
+    for member in members {
+        let package = std::fs::read_to_string(format!("{root}/{member}/Cargo.toml")).unwrap();
+        let name = package
+            .lines()
+            .find_map(|line| line.strip_prefix("name = \""))
+            .and_then(|rest| rest.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("{member}: no package name"));
+        if name == "svet-tests" {
+            continue; // tests only, never built for release
+        }
+        assert!(
+            checked.contains(&name),
+            "{name} ({member}): no overflow-checks = true in [profile.release.package.{name}]"
+        );
+    }
+}
