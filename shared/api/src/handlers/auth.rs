@@ -78,8 +78,10 @@ struct AccountEmailForm {
 pub async fn resend_activation(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     same_origin(app, &request)?;
     let form: AccountEmailForm = json_body(&request)?;
-    identity::register::resend_activation(&app.deps(), &form.account, &form.email, &client_ip(&request))
-        .await?;
+    let not_sent =
+        identity::register::resend_activation(&app.deps(), &form.account, &form.email, &client_ip(&request))
+            .await?;
+    super::password::log_link_not_sent(not_sent.as_ref(), "activation");
     json(StatusCode::ACCEPTED, &json!({ "status": "sent_if_registered" }))
 }
 

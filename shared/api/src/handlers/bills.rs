@@ -22,24 +22,31 @@ use crate::{ApiError, App, Body, Request, Response};
 pub const LINK_MINUTES: u64 = 10;
 
 /// `{"pdf": {"url", "file_name"}, "png": …}`, or `null` while the PDF is being rendered. With
-/// `render_png` the PNG is rendered now if it never was; without, it is left out until then.
+/// `render_png` the PNG is rendered now if it never was; without, or when it cannot be stored
+/// now, it is left out until then.
 async fn documents(app: &App, posted: &PostedBill, render_png: bool) -> Result<Value, ApiError> {
     if !posted.documents {
         return Ok(Value::Null);
     }
+    let mut png = posted.png;
     if render_png && !posted.png {
         let (account, period) = (&posted.bill.account, posted.bill.period);
-        document::ensure_png(app.store.as_ref(), app.documents.as_ref(), &app.config, account, period)
+        match document::ensure_png(app.store.as_ref(), app.documents.as_ref(), &app.config, account, period)
             .await
-            .map_err(|e| match e {
-                EnsureError::Store(e) => ApiError::from(e),
-                EnsureError::Render(RenderError::Store(e)) => ApiError::from(e),
-                EnsureError::Render(e) => ApiError::Internal(e.into()),
-            })?;
+        {
+            Ok(_) => png = true,
+            // The bucket cannot take the PNG just now: the bill and its PDF are still shown;
+            // the PNG comes with a later view.
+            Err(EnsureError::Render(RenderError::Store(e))) => {
+                tracing::warn!(error = %crate::observe::scrub(&format!("{e:#}")), "the bill's PNG could not be stored; shown without it");
+            }
+            Err(EnsureError::Store(e)) => return Err(ApiError::from(e)),
+            Err(EnsureError::Render(e)) => return Err(ApiError::Internal(e.into())),
+        }
     }
     let mut links = serde_json::Map::new();
     for format in Format::ALL {
-        if format == Format::Png && !(render_png || posted.png) {
+        if format == Format::Png && !png {
             continue;
         }
         let key = doc_key(&posted.bill.account, posted.bill.period, format);

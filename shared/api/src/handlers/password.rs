@@ -22,7 +22,9 @@ struct ForgotForm {
 pub async fn forgot(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     same_origin(app, &request)?;
     let form: ForgotForm = json_body(&request)?;
-    identity::recover::forgot(&app.deps(), &form.account, &form.email, &client_ip(&request)).await?;
+    let not_sent =
+        identity::recover::forgot(&app.deps(), &form.account, &form.email, &client_ip(&request)).await?;
+    log_link_not_sent(not_sent.as_ref(), "recovery");
     json(StatusCode::ACCEPTED, &json!({ "status": "sent_if_registered" }))
 }
 
@@ -42,6 +44,16 @@ pub async fn reset(app: &App, request: Request) -> Result<Response<Body>, ApiErr
         identity::recover::reset(&app.deps(), &form.token, &form.password, &form.password_confirm).await?;
     log_notice_failure(&done);
     json(StatusCode::OK, &json!({ "account": done.account }))
+}
+
+/// A link the customer was told may have been mailed and was not (the mail service failing,
+/// or the address's hourly limit): the operators' alarm on mail errors sees it; the customer
+/// is never told, so that the answer reveals nothing about the pair.
+pub(crate) fn log_link_not_sent(not_sent: Option<&identity::MailNotSent>, link: &str) {
+    if let Some(why) = not_sent {
+        crate::metrics::emit(&[(crate::metrics::Metric::MailsFailed, 1)]);
+        tracing::error!(link, error = %crate::observe::scrub(&why.0), "a link was not mailed; the customer was answered as if it was");
+    }
 }
 
 /// A password change whose notice could not be mailed: the change stands, the log says so.

@@ -37,7 +37,28 @@ impl Deps<'_> {
         self.mailer.send(&mail).await?;
         Ok(())
     }
+
+    /// Sends a link asked for by an account number and an e-mail, where the request answers
+    /// the same whether or not the pair is a customer's (recovery, a new activation link): a
+    /// failed send, or the address's hourly limit, is returned for the log instead of as an
+    /// error, whose different answer would tell a stranger that the pair is real. The store
+    /// failing still fails the request.
+    pub async fn send_unseen(&self, mail: Mail) -> Result<Option<MailNotSent>, IdentityError> {
+        match self.send(mail).await {
+            Ok(()) => Ok(None),
+            Err(IdentityError::Mail(e)) => Ok(Some(MailNotSent(format!("{e:#}")))),
+            Err(IdentityError::TooManyAttempts { .. }) => {
+                Ok(Some(MailNotSent("the address's hourly mail limit is reached".to_owned())))
+            }
+            Err(e) => Err(e),
+        }
+    }
 }
+
+/// Why a link was not mailed to a customer who was told it may have been; for the log (the
+/// mail service's text may quote the address: scrub it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailNotSent(pub String);
 
 /// Mails to one address per hour (counted by the address's SHA-256, not the address).
 pub const MAIL_PER_ADDRESS: crate::identity::limits::Rule =

@@ -16,7 +16,7 @@ pub mod sessions;
 pub mod settings;
 pub mod tokens;
 
-pub use deps::{Deps, FieldErrors, IdentityError};
+pub use deps::{Deps, FieldErrors, IdentityError, MailNotSent};
 
 pub use input::{
     AddressMatch, AddressPart, Cleanup, Email, EmailError, PasswordProblem, Strength, TypedAccount,

@@ -2,7 +2,7 @@
 //! when they match an active profile, a single-use link valid for an hour is mailed. Setting
 //! the new password ends every session, clears the login failures and mails a notice.
 
-use super::deps::{Deps, FieldErrors, IdentityError, allowed};
+use super::deps::{Deps, FieldErrors, IdentityError, MailNotSent, allowed};
 use super::input;
 use super::limits::Rule;
 use super::profile::{self, Status};
@@ -14,24 +14,32 @@ use crate::store::{Condition, StoreError, Write};
 pub const FORGOT_PER_IP: Rule = Rule { scope: "forgot-ip", max: 10, window: 3600 };
 pub const FORGOT_PER_ACCOUNT: Rule = Rule { scope: "forgot-account", max: 3, window: 3600 };
 
-pub async fn forgot(deps: &Deps<'_>, account: &str, email: &str, ip: &str) -> Result<(), IdentityError> {
+///
+/// The answer is the same for a known pair, an unknown one, and a known one whose mail could
+/// not be sent (the mail service down): that failure comes back for the log, and the page
+/// tells the customer to check the spam folder or call support when no letter arrives.
+pub async fn forgot(
+    deps: &Deps<'_>,
+    account: &str,
+    email: &str,
+    ip: &str,
+) -> Result<Option<MailNotSent>, IdentityError> {
     allowed(FORGOT_PER_IP.hit(deps.store, deps.clock, ip).await?)?;
     let (Ok(typed), Ok(email)) = (input::parse_typed_account(account), input::parse_email(email)) else {
-        return Ok(());
+        return Ok(None);
     };
     allowed(FORGOT_PER_ACCOUNT.hit(deps.store, deps.clock, typed.account.as_str()).await?)?;
-    let Some(stored) = profile::load(deps.store, &typed.account).await? else { return Ok(()) };
+    let Some(stored) = profile::load(deps.store, &typed.account).await? else { return Ok(None) };
     let p = &stored.profile;
     if !p.email.eq_ignore_ascii_case(email.as_str()) {
-        return Ok(());
+        return Ok(None);
     }
     let expires = deps.now() + deps.config.identity.reset_minutes * 60;
     let token =
         tokens::issue(&Grant { purpose: Purpose::Reset, account: p.account.clone(), email: None }, expires)?;
     deps.store.transact(vec![token.write]).await?;
-    deps.send(mails::reset(deps.config, &p.email, &p.account, &deps.link("reset.html", &token.secret)))
-        .await?;
-    Ok(())
+    deps.send_unseen(mails::reset(deps.config, &p.email, &p.account, &deps.link("reset.html", &token.secret)))
+        .await
 }
 
 /// A password changed, and why its notice could not be mailed (for the log): the change stands

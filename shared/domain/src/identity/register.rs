@@ -1,6 +1,6 @@
 //! Registration (R1–R5), activation and a new activation link (R4).
 
-use super::deps::{Deps, FieldErrors, IdentityError, allowed};
+use super::deps::{Deps, FieldErrors, IdentityError, MailNotSent, allowed};
 use super::input::{self, AddressMatch, AddressPart};
 use super::limits::Rule;
 use super::mails;
@@ -174,22 +174,23 @@ pub async fn activate(deps: &Deps<'_>, secret: &str) -> Result<AccountNumber, Id
 }
 
 /// Mails a new activation link when the account is registered, not yet active and the e-mail
-/// is the registration's. Answers the same either way.
+/// is the registration's. Answers the same either way, also when the mail could not be sent
+/// (returned for the log, as [`super::recover::forgot`] does).
 pub async fn resend_activation(
     deps: &Deps<'_>,
     account: &str,
     email: &str,
     ip: &str,
-) -> Result<(), IdentityError> {
+) -> Result<Option<MailNotSent>, IdentityError> {
     allowed(RESEND_PER_IP.hit(deps.store, deps.clock, ip).await?)?;
     let (Ok(typed), Ok(email)) = (input::parse_typed_account(account), input::parse_email(email)) else {
-        return Ok(());
+        return Ok(None);
     };
     allowed(RESEND_PER_ACCOUNT.hit(deps.store, deps.clock, typed.account.as_str()).await?)?;
-    let Some(stored) = profile::load(deps.store, &typed.account).await? else { return Ok(()) };
+    let Some(stored) = profile::load(deps.store, &typed.account).await? else { return Ok(None) };
     let p = &stored.profile;
     if p.status != Status::Pending || !p.email.eq_ignore_ascii_case(email.as_str()) {
-        return Ok(());
+        return Ok(None);
     }
     let expires = deps.now() + deps.config.identity.activation_hours * 3600;
     let token = tokens::issue(
@@ -197,12 +198,11 @@ pub async fn resend_activation(
         expires,
     )?;
     deps.store.transact(vec![token.write]).await?;
-    deps.send(mails::activation(
+    deps.send_unseen(mails::activation(
         deps.config,
         &p.email,
         &p.account,
         &deps.link("activate.html", &token.secret),
     ))
-    .await?;
-    Ok(())
+    .await
 }
