@@ -17,6 +17,7 @@ on_both_portals!(
     login_failures_back_off_and_unknown_accounts_look_the_same,
     recovery_sets_a_new_password_and_ends_every_session,
     settings_change_delivery_password_and_email,
+    the_session_cookie_is_strict_and_no_customer_answer_is_cached,
 );
 
 fn form(p: &Portal, account: &str, address: &str) -> Value {
@@ -319,4 +320,66 @@ async fn one_address_gets_at_most_ten_mails_an_hour() {
     p.advance(3600);
     deps.send(mail(p.email("victim"))).await.expect("a new hour");
     assert_eq!(p.mails_to(&p.email("victim")).await.len(), 11);
+}
+
+/// ASVS 3.4.1–3.4.3 and 8.1.1, asserted on the answers themselves: the session cookie is
+/// HttpOnly, Secure, SameSite=Strict for the whole site (also when «Выход» clears it), and every
+/// answer of a route that reads a customer's data, with a session or without, says
+/// `Cache-Control: no-store`, so no browser or proxy keeps a copy.
+async fn the_session_cookie_is_strict_and_no_customer_answer_is_cached(p: &Portal) {
+    let _ = registered(p).await;
+    let login = p.post("/api/login", json!({ "account": "180211111", "password": "Светлячок-2026" })).await;
+    assert_eq!(login.status, 200, "{}: {:?}", p.backend, login.body);
+    let cookie = login.cookie.clone().expect("a session");
+    let attributes = |reply: &Reply| -> Vec<String> {
+        let header = reply
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("svet_session="))
+            .unwrap_or_else(|| panic!("{}: no session cookie", p.backend))
+            .to_owned();
+        header.split(';').skip(1).map(|a| a.trim().to_owned()).collect()
+    };
+    let set = attributes(&login);
+    for wanted in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(set.iter().any(|a| a == wanted), "{}: login: {wanted} missing in {set:?}", p.backend);
+    }
+
+    let reads = svet_api::routes::ROUTES.iter().filter(|r| {
+        r.method == Method::GET
+            && !["health", "company", "payments-return", "sberbank-callback"].contains(&r.function)
+    });
+    let mut checked = 0;
+    for route in reads {
+        let path = match route.path {
+            "/api/payments/receipt" | "/api/payments/receipt.pdf" => format!("{}?payment=p-none", route.path),
+            path => path.to_owned(),
+        };
+        for session in [Some(cookie.as_str()), None] {
+            let r = p.call(Method::GET, &path, None, session).await;
+            let cache = r.headers.get("cache-control").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            assert!(
+                cache.split(',').any(|d| d.trim() == "no-store"),
+                "{}: GET {path} ({}, {}): Cache-Control {cache:?}",
+                p.backend,
+                if session.is_some() { "with a session" } else { "without" },
+                r.status
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 14, "{}: the customer's read routes: {checked}", p.backend);
+
+    let logout = p.call(Method::POST, "/api/logout", None, Some(&cookie)).await;
+    assert_eq!(logout.cookie.as_deref(), Some(""), "{}: «Выход» clears the cookie", p.backend);
+    let cleared = attributes(&logout);
+    for wanted in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(
+            cleared.iter().any(|a| a == wanted),
+            "{}: logout: {wanted} missing in {cleared:?}",
+            p.backend
+        );
+    }
 }

@@ -52,6 +52,7 @@ pub struct Reply {
     pub content_type: Option<String>,
     /// The body as sent (a PDF, say).
     pub bytes: Vec<u8>,
+    pub headers: http::HeaderMap,
 }
 
 impl Portal {
@@ -272,7 +273,8 @@ pub async fn send_to(
         response.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let bytes = response.body().to_vec();
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Reply { status: response.status().as_u16(), body, cookie, location, content_type, bytes }
+    let headers = response.headers().clone();
+    Reply { status: response.status().as_u16(), body, cookie, location, content_type, bytes, headers }
 }
 
 pub fn tag() -> String {
