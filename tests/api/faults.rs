@@ -49,7 +49,7 @@
 //! store and the mail failing in the bill run (`bills.rs`, `bill_fanout.rs`), a crash in the
 //! middle of an import (`registry_import.rs`), the bank unreachable in the payments use case
 //! (`payments.rs`), a receipt mail drained after an outage (`payments_http.rs`), refund.do's
-//! answer lost (`refunds.rs`).
+//! answer lost and the store failing after refund.do (`refunds.rs`, with this file's [`Faulty`]).
 //!
 //! Left out: a mid-transaction crash of the store itself (both adapters' transactions are
 //! atomic, held by the contract suite: a fault is before or after the commit, which is what the
@@ -116,7 +116,7 @@ const PAST_DUE: i64 = 1200 + 300 + 1;
 
 /// What an injected store failure loses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Lose {
+pub(crate) enum Lose {
     /// The write: it fails before anything of it is applied.
     Write,
     /// The answer: the write is applied, then the call fails (a timeout after the commit).
@@ -126,7 +126,7 @@ enum Lose {
 }
 
 /// Which writes a fault is for: those that touch an item it matches.
-type Hits = Box<dyn Fn(&Key) -> bool + Send + Sync>;
+pub(crate) type Hits = Box<dyn Fn(&Key) -> bool + Send + Sync>;
 
 fn sk(prefix: &'static str) -> Hits {
     Box::new(move |key| key.sk.starts_with(prefix))
@@ -142,7 +142,7 @@ fn injected(what: &str) -> StoreError {
 
 /// The real store with faults on demand: down (every call fails), or a trap that fails the
 /// next write (a whole transaction, as the real ones fail) touching an item it matches.
-struct Faulty {
+pub(crate) struct Faulty {
     inner: Arc<dyn Store>,
     down: AtomicBool,
     trap: Mutex<Option<(Hits, Lose)>>,
@@ -151,7 +151,7 @@ struct Faulty {
 }
 
 impl Faulty {
-    fn new(inner: Arc<dyn Store>) -> Self {
+    pub(crate) fn new(inner: Arc<dyn Store>) -> Self {
         Faulty { inner, down: AtomicBool::new(false), trap: Mutex::new(None), before: Mutex::new(Vec::new()) }
     }
 
@@ -163,7 +163,7 @@ impl Faulty {
         self.down.store(false, Ordering::SeqCst);
     }
 
-    fn fail_next(&self, lose: Lose, hits: Hits) {
+    pub(crate) fn fail_next(&self, lose: Lose, hits: Hits) {
         *self.trap.lock().unwrap() = Some((hits, lose));
         self.before.lock().unwrap().clear();
     }

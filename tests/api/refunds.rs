@@ -1,7 +1,7 @@
 //! Refunds (B10) on both stores, against the gateway simulator over HTTP: partial refunds and
 //! the rest, what is refused with nothing changed, a lost answer settled by running the command
-//! again (refunded once), a refund that never left settled as failed and made anew, and the
-//! `payments-refund` function's answers.
+//! again (refunded once), the store failing after the bank made a refund (made once), a refund
+//! that never left settled as failed and made anew, and the `payments-refund` function's answers.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -12,13 +12,14 @@ use svet_api::App;
 use svet_domain::identity::input::parse_email;
 use svet_domain::payments::{
     BankStatus, CallbackNotice, CallbackRefused, GatewayError, OrderRef, OrderRequest, Payment,
-    PaymentGateway, PaymentStatus, Payments, RefundError, RefundState, RegisteredOrder, StartPayment,
-    Started, refunded_since, refunds_of,
+    PaymentGateway, PaymentStatus, Payments, REPEAT_WINDOW_SECONDS, RefundError, RefundState,
+    RegisteredOrder, SETTLE_AFTER_SECONDS, StartPayment, Started, refunded_since, refunds_of,
 };
 use svet_domain::readings::Typed;
 use svet_domain::store::{Query, SkRange};
 use svet_domain::{AccountNumber, Kopecks};
 
+use crate::faults::{Faulty, Hits, Lose};
 use crate::payments::{Bank, pay_on_page, stored};
 use crate::portal::{Portal, on_both_portals};
 
@@ -27,6 +28,7 @@ on_both_portals!(
     unknown_unpaid_and_bad_amounts_are_refused_with_nothing_stored,
     a_lost_answer_is_settled_by_running_it_again_not_sent_twice,
     a_refund_that_never_left_is_settled_as_failed_and_made_anew,
+    a_refund_the_store_drops_after_the_bank_is_made_once,
     the_refund_function_answers_json,
 );
 
@@ -253,11 +255,62 @@ async fn a_lost_answer_is_settled_by_running_it_again_not_sent_twice(p: &Portal)
     assert_eq!(bank_refunded(&bank.gateway, &payment).await, rub("250"), "{}: refunded once", p.backend);
     assert_eq!(refund_items(p).await, vec![("done".into(), 25_000)]);
 
-    // A further run is a new refund of what is left.
+    // The same command minutes later is still that one; after the repeat window, a further
+    // run is a new refund of what is left.
+    let same = pay.refund(&payment.id, rub("250")).await.unwrap();
+    assert!(same.settled_earlier, "{}", p.backend);
+    assert_eq!(lossy.refunds_sent.load(Ordering::SeqCst), 1, "{}", p.backend);
+    bank.advance(p, REPEAT_WINDOW_SECONDS);
     let more = pay.refund(&payment.id, rub("250")).await.unwrap();
     assert!(!more.settled_earlier);
     assert_eq!(more.payment.refunded, rub("500"));
     assert_eq!(lossy.refunds_sent.load(Ordering::SeqCst), 2);
+}
+
+/// The store failing after refund.do: the bank has made the refund and Svet must learn it
+/// without sending another, whether the recording write failed (the refund stays `requested`,
+/// settled by the bank's refunded amount) or was applied with its answer lost (the refund is
+/// `done`; the operator, who saw only an error, runs the same command again).
+async fn a_refund_the_store_drops_after_the_bank_is_made_once(p: &Portal) {
+    let bank = Bank::start(p).await;
+    let lossy = Lossy::new(&bank.gateway);
+    let payment = paid(&payments(p, &lossy), p, 100_000, "form-refund-store").await;
+    let faulty = Faulty::new(p.app.store.clone());
+    let pay = Payments { store: &faulty, ..payments(p, &lossy) };
+    // The second write that touches a refund: the first stores it `requested`, the second
+    // records what the bank did.
+    let second_refund_write = || -> Hits {
+        let seen = Arc::new(AtomicUsize::new(0));
+        Box::new(move |k| k.sk.starts_with("REFUND#") && seen.fetch_add(1, Ordering::SeqCst) >= 1)
+    };
+
+    for (lose, amount, sent) in [(Lose::Write, "300", 1), (Lose::Answer, "200", 2)] {
+        faulty.fail_next(lose, second_refund_write());
+        let error = pay.refund(&payment.id, rub(amount)).await.unwrap_err();
+        assert!(matches!(error, RefundError::Store(_)), "{}: {lose:?}: {error:?}", p.backend);
+        assert_eq!(lossy.refunds_sent.load(Ordering::SeqCst), sent, "{}: {lose:?}", p.backend);
+        if lose == Lose::Write {
+            // Not recorded: a later run settles it by the bank's refunded amount.
+            bank.advance(p, SETTLE_AFTER_SECONDS + 1);
+        }
+        let again = pay.refund(&payment.id, rub(amount)).await.unwrap();
+        assert!(again.settled_earlier, "{}: {lose:?}: the same command again sends nothing", p.backend);
+        assert_eq!(again.refund.state, RefundState::Done, "{}: {lose:?}", p.backend);
+        assert_eq!(
+            lossy.refunds_sent.load(Ordering::SeqCst),
+            sent,
+            "{}: {lose:?}: refund.do once",
+            p.backend
+        );
+    }
+    assert_eq!(bank_refunded(&bank.gateway, &payment).await, rub("500"), "{}: refunded once each", p.backend);
+    assert_eq!(stored(p, &payment).await.refunded, rub("500"), "{}", p.backend);
+    assert_eq!(
+        refund_items(p).await,
+        vec![("done".into(), 30_000), ("done".into(), 20_000)],
+        "{}",
+        p.backend
+    );
 }
 
 async fn a_refund_that_never_left_is_settled_as_failed_and_made_anew(p: &Portal) {

@@ -58,8 +58,8 @@ pub use gateway::{
 pub use history::{DateRange, DateRangeError, date_range, find, list, paid_since, received_between};
 pub use receipt::{MailSummary, Receipt, ReceiptMails, receipt_queue_key};
 pub use refund::{
-    Refund, RefundError, RefundState, Refunded, SETTLE_AFTER_SECONDS, check_amount, refund_key,
-    refunded_since, refunds_of,
+    REPEAT_WINDOW_SECONDS, Refund, RefundError, RefundState, Refunded, SETTLE_AFTER_SECONDS, check_amount,
+    refund_key, refunded_since, refunds_of,
 };
 pub use start::{StartPayment, Started, readings_only};
 

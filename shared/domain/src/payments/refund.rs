@@ -12,7 +12,10 @@
 //! (getOrderStatusExtended.do), and sends nothing for it again: the bank has made it when its
 //! refunded amount reached the payment's refunded amount at the request plus the refund's.
 //! A `requested` refund younger than [`SETTLE_AFTER_SECONDS`] may still be on its way to the
-//! bank, so it is left alone ([`RefundError::InProgress`]).
+//! bank, so it is left alone ([`RefundError::InProgress`]). And a run whose refund was made and
+//! recorded but whose answer never reached the operator (the store's answer lost after its
+//! commit) is the same command run again within [`REPEAT_WINDOW_SECONDS`]: the same payment and
+//! amount get that refund back, nothing new is sent.
 //!
 //! refund.do only, never reverse.do: the bank takes refund.do for a paid order at any time,
 //! partial or full; reverse.do (a same-day void, whole amount) is only cheaper, and would move
@@ -26,6 +29,13 @@ use super::gateway::{BankState, GatewayError, OrderRef};
 use super::{Payment, PaymentStatus, Payments, find, seconds};
 use crate::store::{Condition, Item, Key, Query, SkRange, Store, StoreError, Write};
 use crate::{AccountNumber, Kopecks};
+
+/// How long a made refund answers for a run of the same command (the same payment and amount):
+/// a run whose refund the bank made and Svet recorded, but whose answer was lost on the way
+/// back (the store's answer after its commit, a Lambda timeout, a dropped terminal), is run
+/// again by an operator who saw only an error; within this window that run gets the refund
+/// made, not a second one. A second refund of the same amount is made after it.
+pub const REPEAT_WINDOW_SECONDS: i64 = 15 * 60;
 
 /// How old a `requested` refund must be before another run asks the bank about it instead of
 /// waiting: the client's longest refund.do (a 30 s answer timeout after up to three connection
@@ -79,7 +89,8 @@ pub fn refund_key(account: &AccountNumber, requested_at: Timestamp, payment_id: 
 pub struct Refunded {
     pub refund: Refund,
     pub payment: Payment,
-    /// The refund is an earlier run's whose answer was lost, settled now: nothing new was sent.
+    /// The refund is an earlier run's whose answer was lost (settled now, or made and recorded
+    /// minutes ago): nothing new was sent.
     pub settled_earlier: bool,
 }
 
@@ -221,6 +232,15 @@ impl Payments<'_> {
                     return Ok(Refunded { refund: settled, payment, settled_earlier: true });
                 }
                 continue;
+            }
+            let newest = refunds.iter().map(|(r, _)| r).max_by_key(|r| (r.requested_at, r.number));
+            if let Some(made) = newest.filter(|r| {
+                r.state == RefundState::Done
+                    && r.amount == amount
+                    && self.clock.now() < r.requested_at + SignedDuration::from_secs(REPEAT_WINDOW_SECONDS)
+            }) {
+                // The same command again, minutes after its refund was made and recorded.
+                return Ok(Refunded { refund: made.clone(), payment, settled_earlier: true });
             }
             check_amount(&payment, amount)?;
             let order_id = payment.order_id.clone().ok_or(RefundError::NotPaid { status: payment.status })?;
