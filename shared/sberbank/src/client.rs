@@ -145,7 +145,16 @@ impl Client {
         }
         let span = info_span!("sberbank", method = operation.method(), order_number = %order.order_number);
         let body = self.call(operation, params, Safety::OnlyIfNotSent).instrument(span).await?;
-        read_registered(&body)
+        let registered = read_registered(&body)?;
+        if !on_gateway_site(&registered.form_url, &self.base) {
+            // The customer would be sent there to type a card number: never to another site.
+            let host = registered.form_url.host_str().unwrap_or("no host");
+            return Err(Error::Decode {
+                operation,
+                detail: format!("formUrl is not on the gateway's site ({host})"),
+            });
+        }
+        Ok(registered)
     }
 
     /// getOrderStatusExtended.do, by the gateway's id or by our order number.
@@ -259,6 +268,37 @@ impl Client {
     }
 }
 
+/// Whether the bank's payment page is on the gateway's own site: the same scheme as the REST
+/// base (https, or http for the loopback simulator), and the same host or another host of the
+/// same domain (for the simulator: a loopback host) (the bank may serve its pages from a sibling host of the API's, e.g.
+/// `ecomtest.sberbank.ru` for `…/ecomm/gw/…`): the last two labels of the host, which for the
+/// bank's `.ru` domains is the domain it owns.
+pub fn on_gateway_site(form_url: &Url, base_url: &Url) -> bool {
+    let (Some(form), Some(base)) = (form_url.host_str(), base_url.host_str()) else { return false };
+    if form_url.scheme() != base_url.scheme() {
+        return false;
+    }
+    // The simulator on this machine: its page may be on another loopback name (the local server
+    // puts it on `localhost`, the portal on 127.0.0.1, so that the return is cross-site).
+    let loopback = |host: &str| {
+        host.eq_ignore_ascii_case("localhost")
+            || host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    };
+    if loopback(base) {
+        return loopback(form);
+    }
+    let domain = |host: &str| -> String {
+        let labels: Vec<&str> = host.trim_end_matches('.').rsplitn(3, '.').collect();
+        labels.iter().take(2).rev().copied().collect::<Vec<_>>().join(".")
+    };
+    let is_name = |host: &str| host.parse::<std::net::IpAddr>().is_err() && !host.starts_with('[');
+    form.eq_ignore_ascii_case(base)
+        || (is_name(form)
+            && is_name(base)
+            && base.contains('.')
+            && domain(form).eq_ignore_ascii_case(&domain(base)))
+}
+
 // Reading the bank's answers. Public so that the fuzz targets (`fuzz/`) exercise exactly what
 // the client does with the bytes the bank sends.
 
@@ -304,5 +344,43 @@ fn worth_retrying(error: &Error, safety: Safety) -> bool {
         (Safety::Idempotent, Error::Http { status, .. }) => *status >= 500 || *status == 429,
         (Safety::Idempotent, Error::Gateway { code, .. }) => *code == GatewayErrorCode::SystemError,
         (Safety::Idempotent, _) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Url, on_gateway_site};
+
+    #[test]
+    fn the_payment_page_must_be_on_the_gateways_site() {
+        let on =
+            |form: &str, base: &str| on_gateway_site(&Url::parse(form).unwrap(), &Url::parse(base).unwrap());
+        let legacy = "https://3dsec.sberbank.ru/payment/rest/";
+        assert!(on("https://3dsec.sberbank.ru/payment/merchants/m/payment_ru.html?mdOrder=1", legacy));
+        assert!(on(
+            "https://ecomtest.sberbank.ru/pp/pay_ru?orderId=1",
+            "https://ecomtest.sberbank.ru/ecomm/gw/partner/api/v1/"
+        ));
+        assert!(
+            on("https://pay.sberbank.ru/x", "https://securepayments.sberbank.ru/payment/rest/"),
+            "a sibling host"
+        );
+        assert!(on(
+            "http://127.0.0.1:8080/sim/sberbank/pay?mdOrder=1",
+            "http://127.0.0.1:8080/sim/sberbank/rest/"
+        ));
+
+        assert!(on(
+            "http://localhost:8080/sim/sberbank/pay?mdOrder=1",
+            "http://127.0.0.1:8080/sim/sberbank/rest/"
+        ));
+        assert!(!on("https://evil.example/payment_ru.html", legacy), "another site");
+        assert!(!on("https://sberbank.ru.evil.example/x", legacy), "the bank's name inside another domain");
+        assert!(!on("http://3dsec.sberbank.ru/payment/x", legacy), "downgraded to http");
+        assert!(
+            !on("http://192.0.2.1:8080/x", "http://127.0.0.1:8080/sim/sberbank/rest/"),
+            "off this machine"
+        );
+        assert!(!on("https://10.0.0.1/x", "https://10.0.0.2/rest/"), "addresses compare whole");
     }
 }

@@ -121,11 +121,12 @@ fn order_id() -> OrderId {
     OrderId::parse(ORDER_ID).unwrap()
 }
 
-/// register.do's documented success: `orderId` and `formUrl`, no `errorCode` at all.
+/// register.do's documented success: `orderId` and `formUrl` (on the gateway's site, here the
+/// fixture's loopback address), no `errorCode` at all.
 fn registered() -> Reply {
     Reply::Json(json!({
         "orderId": ORDER_ID,
-        "formUrl": format!("https://3dsec.sberbank.ru/payment/merchants/svet/payment_ru.html?mdOrder={ORDER_ID}"),
+        "formUrl": format!("http://127.0.0.1/payment/merchants/svet/payment_ru.html?mdOrder={ORDER_ID}"),
     }))
 }
 
@@ -146,6 +147,23 @@ fn deposited() -> Reply {
 
 fn error(code: Value, message: &str) -> Reply {
     Reply::Json(json!({ "errorCode": code, "errorMessage": message }))
+}
+
+/// A payment page on another site than the gateway's (a compromised or mistaken answer): the
+/// customer must not be sent there to type a card number. The order may exist at the bank, so
+/// the error is one that may have been sent (reconciliation settles the payment), and it is
+/// not sent again.
+#[tokio::test]
+async fn a_payment_page_on_another_site_is_refused() {
+    let foreign = Reply::Json(json!({
+        "orderId": ORDER_ID,
+        "formUrl": format!("https://pay.example/payment_ru.html?mdOrder={ORDER_ID}"),
+    }));
+    let fixture = Fixture::start(vec![foreign]).await;
+    let error = fixture.client().register(&common::order(123_456)).await.unwrap_err();
+    assert!(error.to_string().contains("not on the gateway's site (pay.example)"), "{error}");
+    assert!(error.may_have_reached_bank(), "{error:?}");
+    assert_eq!(fixture.seen().len(), 1, "register.do is sent once");
 }
 
 #[tokio::test]
