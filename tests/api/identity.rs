@@ -374,6 +374,8 @@ async fn the_session_cookie_is_strict_and_no_customer_answer_is_cached(p: &Porta
 
     let logout = p.call(Method::POST, "/api/logout", None, Some(&cookie)).await;
     assert_eq!(logout.cookie.as_deref(), Some(""), "{}: «Выход» clears the cookie", p.backend);
+    let clear = logout.headers.get("clear-site-data").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert_eq!(clear, "\"cache\", \"storage\"", "{}: «Выход» clears the site's storage", p.backend);
     let cleared = attributes(&logout);
     for wanted in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
         assert!(

@@ -110,7 +110,15 @@ pub async fn logout(app: &App, request: Request) -> Result<Response<Body>, ApiEr
     if let Ok(who) = caller(app, &request).await {
         identity::sessions::close(app.store.as_ref(), &who.account, &who.session).await?;
     }
-    with_cookie(json(StatusCode::OK, &json!({ "status": "logged_out" }))?, session::clear_cookie())
+    let mut response =
+        with_cookie(json(StatusCode::OK, &json!({ "status": "logged_out" }))?, session::clear_cookie())?;
+    // The browser drops what it kept for this site: a link's token or a split payment's rest in
+    // sessionStorage, and cached pages (a shared computer's next user sees none of it).
+    response.headers_mut().insert(
+        http::HeaderName::from_static("clear-site-data"),
+        http::HeaderValue::from_static("\"cache\", \"storage\""),
+    );
+    Ok(response)
 }
 
 /// `GET /api/me`: the logged-in customer's account, address and e-mail.
