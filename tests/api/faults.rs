@@ -73,7 +73,6 @@ use svet_domain::identity::profile::{Status, load};
 use svet_domain::mail::MailError;
 use svet_domain::payments::{Payment, PaymentStatus, Started};
 use svet_domain::readings::history;
-use svet_domain::registry::{self, ImportOptions, Quiet};
 use svet_domain::store::{Item, Key, Page, Query, Scan, SkRange, Store, StoreError, Write};
 use svet_domain::{AccountNumber, Mail, Mailer, SequentialIds};
 use svet_sberbank::{
@@ -1141,7 +1140,6 @@ async fn sdk_at(address: SocketAddr) -> svet_aws::aws_config::SdkConfig {
 /// nothing is stored, and the same requests complete once when they are back.
 #[tokio::test]
 async fn dynamodb_and_ses_stopped_mid_session_answer_503_and_the_retry_completes_once() {
-    const REGISTRY: &str = include_str!("../../infra/local/demo-registry.csv");
     let p = Portal::aws().await;
     let (dynamodb, ses) = (Proxy::start(moto_address()).await, Proxy::start(moto_address()).await);
     let table =
@@ -1160,20 +1158,7 @@ async fn dynamodb_and_ses_stopped_mid_session_answer_503_and_the_retry_completes
     );
     let app =
         crate::portal::app(store.clone(), Arc::new(mailer), p.app.documents.clone(), p.clock.clone(), ids);
-    registry::import(
-        store.as_ref(),
-        &app.config,
-        app.clock.as_ref(),
-        app.ids.as_ref(),
-        || Ok(std::io::Cursor::new(REGISTRY.as_bytes())),
-        "demo",
-        REGISTRY.len() as u64,
-        &ImportOptions::default(),
-        &Quiet,
-        &mut |_| {},
-    )
-    .await
-    .unwrap();
+    crate::portal::seed_registry(&app).await;
     let to = p.email("ivanov");
     let r =
         p.call_on(&app, Method::POST, "/api/register", Some(registration(&p, LENINA, "ivanov")), None).await;

@@ -102,21 +102,7 @@ impl Portal {
     }
 
     async fn seed(&self) {
-        let app = &self.app;
-        registry::import(
-            app.store.as_ref(),
-            &app.config,
-            app.clock.as_ref(),
-            app.ids.as_ref(),
-            || Ok(std::io::Cursor::new(REGISTRY.as_bytes())),
-            "demo",
-            REGISTRY.len() as u64,
-            &ImportOptions::default(),
-            &Quiet,
-            &mut |_| {},
-        )
-        .await
-        .unwrap();
+        seed_registry(&self.app).await;
     }
 
     /// An e-mail address of this portal's own, e.g. `ivanov.3f9a…@list.ru`.
@@ -315,3 +301,21 @@ macro_rules! on_both_portals {
     };
 }
 pub(crate) use on_both_portals;
+
+/// Imports the demo registry (the five demo accounts) into the application's store.
+pub async fn seed_registry(app: &App) {
+    registry::import(
+        app.store.as_ref(),
+        &app.config,
+        app.clock.as_ref(),
+        app.ids.as_ref(),
+        || Ok(std::io::Cursor::new(REGISTRY.as_bytes())),
+        "demo",
+        REGISTRY.len() as u64,
+        &ImportOptions::default(),
+        &Quiet,
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+}
