@@ -79,16 +79,18 @@ pub async fn history(
 }
 
 /// The last accepted registers before `period` and the usual monthly consumption per
-/// register, from the readings in Svet, else from the registry. Readings of `period` itself
+/// register, from the readings in Svet, else from the registry; and the newest reading stored,
+/// whatever its period. Readings of `period` itself
 /// are left out: a new one replaces them, so a typo can be corrected downwards.
 async fn baseline(
     store: &dyn Store,
     account: &AccountNumber,
     meter: &Meter,
     period: Period,
-) -> Result<(Option<Registers>, Vec<Vec<u64>>), StoreError> {
-    let accepted: Vec<Reading> = history(store, account, 100)
-        .await?
+) -> Result<(Option<Registers>, Vec<Vec<u64>>, Option<Reading>), StoreError> {
+    let stored = history(store, account, 100).await?;
+    let newest = stored.first().cloned();
+    let accepted: Vec<Reading> = stored
         .into_iter()
         .filter(|r| !matches!(r.status, ReadingStatus::Received) && r.period < period)
         .collect();
@@ -117,7 +119,7 @@ async fn baseline(
         Meter::Single { reading, .. } => Some(Registers::Single(reading)),
         Meter::DayNight { day, night, .. } => Some(Registers::DayNight { day, night }),
     });
-    Ok((last, usage))
+    Ok((last, usage, newest))
 }
 
 /// Checks and stores a readings-only submission (B11, P5): accepted at once, with its row
@@ -153,10 +155,23 @@ pub async fn check(
     typed: &Typed,
     confirm: bool,
 ) -> Result<Reading, SubmitError> {
+    Ok(check_against_newest(store, now, config, account, typed, confirm).await?.0)
+}
+
+/// [`check`], with the newest reading already stored (read for the check anyway), so that a
+/// caller can tell the same values sent again.
+pub(crate) async fn check_against_newest(
+    store: &dyn Store,
+    now: Timestamp,
+    config: &Config,
+    account: &AccountNumber,
+    typed: &Typed,
+    confirm: bool,
+) -> Result<(Reading, Option<Reading>), SubmitError> {
     let entry: RegistryEntry =
         store.get(&registry_key(account)).await?.ok_or(SubmitError::NotInRegistry)?.to_serde()?;
     let period = period_for_submission(now.to_zoned(config.time_zone()).date(), CUTOFF_DAY);
-    let (last, usage) = baseline(store, account, &entry.meter, period).await?;
+    let (last, usage, newest) = baseline(store, account, &entry.meter, period).await?;
     let check =
         |field: &'static str, typed: &Option<String>, digits: u8, previous: Option<u64>, zone: usize| {
             let typed = typed
@@ -190,11 +205,12 @@ pub async fn check(
     if !questions.is_empty() && !confirm {
         return Err(SubmitError::NeedsConfirmation(questions));
     }
-    Ok(Reading {
+    let reading = Reading {
         period,
         submitted_at: now,
         registers,
         source: ReadingSource::Portal,
         status: ReadingStatus::Accepted,
-    })
+    };
+    Ok((reading, newest))
 }

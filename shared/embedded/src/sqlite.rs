@@ -74,9 +74,9 @@ impl SqliteStore {
     /// per statement and capped the local server at a third of its throughput
     /// (docs/performance.md, «Load»). Only a writer waiting for another process's write lock
     /// (the busy timeout) holds its thread longer.
-    async fn run<T: Send + 'static>(
+    async fn run<T>(
         &self,
-        work: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+        work: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let inner = &self.inner;
         let pooled = inner.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
@@ -336,7 +336,6 @@ impl SqliteStore {
     }
 }
 
-/// The lowest and (optional) highest sort key of a range.
 /// A query's statement and its values: only the terms it needs, so the planner sees a plain
 /// range of the key index (`?n IS NULL OR …` terms made it walk the whole partition and read
 /// every row's data); a dozen shapes in all, each prepared once per connection.

@@ -294,10 +294,10 @@ pub async fn readings_only(
     confirm: bool,
 ) -> Result<(Reading, Payment), SubmitError> {
     let now = clock.now();
-    let reading = readings::check(store, now, config, account, typed, confirm).await?;
+    let (reading, latest) =
+        readings::check_against_newest(store, now, config, account, typed, confirm).await?;
     // The same values sent again for the same month (a retry after a lost answer, a second
     // tap): already there, nothing new to store.
-    let latest = readings::history(store, account, 1).await?.into_iter().next();
     if latest.is_some_and(|l| {
         l.period == reading.period && l.registers == reading.registers && l.source == reading.source
     }) {
