@@ -4,6 +4,7 @@
 use http::Method;
 use serde_json::{Value, json};
 use svet_domain::AccountNumber;
+use svet_domain::identity::login::FREE_FAILURES;
 use svet_domain::identity::profile::{Status, load};
 
 use crate::portal::{Portal, Reply, on_both_portals};
@@ -15,6 +16,7 @@ on_both_portals!(
     an_account_registers_once,
     activation_links_work_once_and_expire,
     login_failures_back_off_and_unknown_accounts_look_the_same,
+    simultaneous_login_attempts_cannot_outrun_the_back_off,
     recovery_sets_a_new_password_and_ends_every_session,
     settings_change_delivery_password_and_email,
     the_session_cookie_is_strict_and_no_customer_answer_is_cached,
@@ -198,6 +200,37 @@ async fn login_failures_back_off_and_unknown_accounts_look_the_same(p: &Portal) 
         p.post("/api/login", unknown.clone()).await;
     }
     assert_eq!(p.post("/api/login", unknown).await.status, 429, "unknown accounts back off too");
+}
+
+/// ASVS 2.2.1: wrong passwords sent all at once (from many addresses, say) are counted one by
+/// one, so no more of them are checked than the free failures before the wait.
+async fn simultaneous_login_attempts_cannot_outrun_the_back_off(p: &Portal) {
+    registered(p).await;
+    let wrong = json!({ "account": "180211111", "password": "не тот пароль" });
+    let replies = futures::future::join_all((0..12).map(|_| p.post("/api/login", wrong.clone()))).await;
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    let checked = statuses.iter().filter(|&&s| s == 401).count();
+    assert!(statuses.iter().all(|&s| s == 401 || s == 429), "{}: {statuses:?}", p.backend);
+    assert!(
+        (1..=FREE_FAILURES as usize).contains(&checked),
+        "{}: {checked} of 12 simultaneous wrong passwords were checked: {statuses:?}",
+        p.backend
+    );
+    let right = json!({ "account": "180211111", "password": "Светлячок-2026" });
+    let r = p.post("/api/login", right.clone()).await;
+    if checked == FREE_FAILURES as usize {
+        assert_eq!(r.status, 429, "{}: the back-off holds after them: {:?}", p.backend, r.body);
+        p.advance(r.body["retry_after"].as_i64().unwrap());
+        let r = p.post("/api/login", right.clone()).await;
+        assert_eq!(r.status, 200, "{}: {:?}", p.backend, r.body);
+    } else {
+        assert_eq!(r.status, 200, "{}: {:?}", p.backend, r.body);
+    }
+    assert!(
+        p.post("/api/login", wrong).await.status == 401 && p.post("/api/login", right).await.status == 200,
+        "{}: a login ends the count",
+        p.backend
+    );
 }
 
 async fn recovery_sets_a_new_password_and_ends_every_session(p: &Portal) {

@@ -31,7 +31,9 @@ pub struct Rule {
 
 impl Rule {
     /// Counts one hit for `subject` (an account, an address, an IP) and says whether it is
-    /// within the limit. A denied hit is not counted.
+    /// within the limit. A denied hit is not counted. A hit that keeps losing the count's
+    /// compare-and-swap to others at the same moment is a burst in itself: it is denied for a
+    /// second rather than failed as if the store were down.
     pub async fn hit(
         &self,
         store: &dyn Store,
@@ -61,6 +63,6 @@ impl Rule {
                 Err(e) => return Err(e),
             }
         }
-        Err(StoreError::Conflict)
+        Ok(Limit::Denied { retry_after: 1 })
     }
 }

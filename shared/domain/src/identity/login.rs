@@ -11,7 +11,7 @@ use super::limits::Rule;
 use super::profile::{self, Status};
 use super::sessions::{self, Lifetimes, Session};
 use crate::AccountNumber;
-use crate::store::{Condition, Item, Key, StoreError};
+use crate::store::{Condition, Item, Key, StoreError, Write};
 
 /// Login attempts from one IP address per 10 minutes.
 pub const LOGIN_PER_IP: Rule = Rule { scope: "login-ip", max: 30, window: 600 };
@@ -65,38 +65,60 @@ pub async fn login(
         errors.add("password", "Введите пароль.");
         return Err(IdentityError::Invalid(errors));
     }
-    let key = failures_key(&account);
-    let failures_item = deps.store.get(&key).await?;
-    let failures: Failures = failures_item.as_ref().map(Item::to_serde).transpose()?.unwrap_or_default();
-    let wait_until = failures.last + back_off(failures.count);
-    if deps.now() < wait_until {
-        return Err(IdentityError::TooManyAttempts { retry_after: wait_until - deps.now() });
-    }
+    let reserved = reserve_attempt(deps, &account).await?;
 
     let stored = profile::load(deps.store, &account).await?;
     let phc = stored.as_ref().map(|s| s.profile.password.as_str());
     let ok = deps.hasher.verify(password, phc).await.map_err(IdentityError::Hashing)?;
-    let Some(stored) = stored.filter(|_| ok) else {
-        let next = Failures { count: failures.count + 1, last: deps.now() };
-        let mut item = Item::from_serde(key, &next)?.expires_at(deps.now() + 86_400);
-        item.version = failures_item.as_ref().map_or(1, |i| i.version + 1);
-        let condition = failures_item.as_ref().map_or(Condition::Absent, |i| Condition::VersionIs(i.version));
-        // Two failures at once count as one: the back-off still grows.
-        match deps.store.put(item, condition).await {
+    // A failure is already counted: the reservation is left standing.
+    let Some(stored) = stored.filter(|_| ok) else { return Err(IdentityError::LoginFailed) };
+    // The right password ends the count, but only as this attempt left it: an attempt that
+    // reserved after this one keeps its count.
+    let forget = Write::Delete { key: failures_key(&account), condition: Condition::VersionIs(reserved) };
+    if stored.profile.status != Status::Active {
+        match deps.store.transact(vec![forget]).await {
             Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
             Err(e) => return Err(e.into()),
         }
-        return Err(IdentityError::LoginFailed);
-    };
-    if stored.profile.status != Status::Active {
         return Err(IdentityError::NotActivated);
     }
-    if failures_item.is_some() {
-        deps.store.delete(&failures_key(&account), Condition::None).await?;
-    }
+    // The session and the end of the count in one transaction.
     let (session, write) = sessions::open(deps.clock, deps.ids, &account, lifetimes(deps))?;
-    deps.store.transact(vec![write]).await?;
+    match deps.store.transact(vec![write.clone(), forget]).await {
+        Ok(()) => {}
+        Err(StoreError::ConditionFailed { index: 1 }) => deps.store.transact(vec![write]).await?,
+        Err(e) => return Err(e.into()),
+    }
     Ok((account, session))
+}
+
+/// Counts this attempt as a failure before the password is checked, and answers the version
+/// of the count it wrote. Counting first makes the back-off hold for attempts made at once:
+/// each must write its own count (conditionally on the count it read), so of any number of
+/// simultaneous tries at most the free ones are checked before the wait begins. An attempt
+/// that loses the race reads the count again; after a few losses it is told to wait.
+async fn reserve_attempt(deps: &Deps<'_>, account: &AccountNumber) -> Result<u64, IdentityError> {
+    const TRIES: usize = 3;
+    let key = failures_key(account);
+    for _ in 0..TRIES {
+        let current = deps.store.get(&key).await?;
+        let failures: Failures = current.as_ref().map(Item::to_serde).transpose()?.unwrap_or_default();
+        let wait_until = failures.last + back_off(failures.count);
+        if deps.now() < wait_until {
+            return Err(IdentityError::TooManyAttempts { retry_after: wait_until - deps.now() });
+        }
+        let next = Failures { count: failures.count + 1, last: deps.now() };
+        let mut item = Item::from_serde(key.clone(), &next)?.expires_at(deps.now() + 86_400);
+        item.version = current.as_ref().map_or(1, |i| i.version + 1);
+        let version = item.version;
+        let condition = current.as_ref().map_or(Condition::Absent, |i| Condition::VersionIs(i.version));
+        match deps.store.put(item, condition).await {
+            Ok(()) => return Ok(version),
+            Err(StoreError::ConditionFailed { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(IdentityError::TooManyAttempts { retry_after: 1 })
 }
 
 /// Clears the failure count (after a password reset).
