@@ -30,14 +30,14 @@ request = function()
     -- seconds apart) and only grow: 20000 kWh plus the seconds since prepare.py ran.
     posts = posts + 1
     local headers = {
-      ["Cookie"] = "svet_session=" .. cookies[posts % n + 1],
+      ["Cookie"] = "__Host-svet_session=" .. cookies[posts % n + 1],
       ["Content-Type"] = "application/json",
       ["Origin"] = origin,
     }
     local value = 20000 + os.time() - prepared_at
     return wrk.format("POST", "/api/readings", headers, '{"single":"' .. value .. '","confirm":true}')
   end
-  local headers = { ["Cookie"] = "svet_session=" .. cookies[(i * 104729) % n + 1] }
+  local headers = { ["Cookie"] = "__Host-svet_session=" .. cookies[(i * 104729) % n + 1] }
   if r < 44 then
     return wrk.format("GET", "/api/bill", headers)
   elseif r < 64 then

@@ -27,13 +27,13 @@ def call(method, path, body=None, source="127.0.0.1", cookie=None):
     conn = http.client.HTTPConnection(host, port, timeout=30, source_address=(source, 0))
     headers = {"Origin": base, "Content-Type": "application/json"}
     if cookie:
-        headers["Cookie"] = f"svet_session={cookie}"
+        headers["Cookie"] = f"__Host-svet_session={cookie}"
     conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
     response = conn.getresponse()
     payload = response.read()
     set_cookie = response.getheader("Set-Cookie") or ""
     conn.close()
-    found = re.search(r"svet_session=([^;]+)", set_cookie)
+    found = re.search(r"__Host-svet_session=([^;]+)", set_cookie)
     return response.status, payload, found.group(1) if found else None
 
 

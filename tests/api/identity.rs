@@ -370,7 +370,7 @@ async fn the_session_cookie_is_strict_and_no_customer_answer_is_cached(p: &Porta
             .get_all("set-cookie")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("svet_session="))
+            .find(|v| v.starts_with("__Host-svet_session="))
             .unwrap_or_else(|| panic!("{}: no session cookie", p.backend))
             .to_owned();
         header.split(';').skip(1).map(|a| a.trim().to_owned()).collect()
@@ -379,6 +379,8 @@ async fn the_session_cookie_is_strict_and_no_customer_answer_is_cached(p: &Porta
     for wanted in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
         assert!(set.iter().any(|a| a == wanted), "{}: login: {wanted} missing in {set:?}", p.backend);
     }
+    // The `__Host-` prefix: a browser takes the cookie only with Secure, `Path=/` and no Domain.
+    assert!(!set.iter().any(|a| a.to_ascii_lowercase().starts_with("domain")), "{}: {set:?}", p.backend);
 
     let reads = svet_api::routes::ROUTES.iter().filter(|r| {
         r.method == Method::GET

@@ -45,7 +45,7 @@ pub struct Received {
 pub struct Reply {
     pub status: u16,
     pub body: Value,
-    /// The `svet_session` cookie value set by this response ("" when cleared).
+    /// The `__Host-svet_session` cookie value set by this response ("" when cleared).
     pub cookie: Option<String>,
     /// The `Location` header of a redirect.
     pub location: Option<String>,
@@ -240,7 +240,7 @@ pub async fn send_to(
         builder = builder.header("origin", origin);
     }
     if let Some(cookie) = cookie {
-        builder = builder.header("cookie", format!("svet_session={cookie}"));
+        builder = builder.header("cookie", format!("__Host-svet_session={cookie}"));
     }
     let body = body.map_or(lambda_http::Body::Empty, lambda_http::Body::Text);
     let mut request = builder.body(body).unwrap();
@@ -252,7 +252,7 @@ pub async fn send_to(
     };
     let cookie =
         response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
-            v.strip_prefix("svet_session=").map(|rest| rest.split(';').next().unwrap_or("").to_owned())
+            v.strip_prefix("__Host-svet_session=").map(|rest| rest.split(';').next().unwrap_or("").to_owned())
         });
     let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let content_type =

@@ -675,7 +675,7 @@ fn the_front_end_serves_pages_and_api_on_one_origin_with_security_headers() {
 
     let forwarded = &resource(t, "ApiOriginRequestPolicy").expect("an ApiOriginRequestPolicy")["Properties"]
         ["OriginRequestPolicyConfig"];
-    assert_eq!(texts(&forwarded["CookiesConfig"]["Cookies"]), ["svet_session"]);
+    assert_eq!(texts(&forwarded["CookiesConfig"]["Cookies"]), ["__Host-svet_session"]);
     let headers = texts(&forwarded["HeadersConfig"]["Headers"]);
     for needed in ["Origin", "Content-Type", "CloudFront-Viewer-Address"] {
         assert!(headers.contains(&needed), "the API needs {needed}: {headers:?}");

@@ -251,13 +251,13 @@ describe('registration, activation, «Выход» and «Забыли парол
       assert.equal(await page.locator('header').getByRole('link', { name: 'Платежи' }).getAttribute('href'), '/payments.html');
 
       // «Выход» ends the session on the server: the old cookie is refused afterwards (R7).
-      const saved = (await ctx.cookies()).find((c) => c.name === 'svet_session');
+      const saved = (await ctx.cookies()).find((c) => c.name === '__Host-svet_session');
       assert.ok(saved, 'the session cookie is set');
       assert.ok(saved.httpOnly && saved.secure, `HttpOnly and Secure: ${JSON.stringify(saved)}`);
       await logout.click();
       await page.locator('header').getByRole('link', { name: 'Войти в систему' }).waitFor();
       assert.ok(await page.locator('#member').isHidden());
-      assert.equal((await ctx.cookies()).find((c) => c.name === 'svet_session'), undefined, 'the cookie is cleared');
+      assert.equal((await ctx.cookies()).find((c) => c.name === '__Host-svet_session'), undefined, 'the cookie is cleared');
       await ctx.addCookies([saved]);
       const replayed = await page.evaluate(() => fetch('/api/me').then((r) => r.status));
       assert.equal(replayed, 401, 'the old session cookie is refused after «Выход»');

@@ -189,7 +189,7 @@ function watchReturns(page) {
   page.on('request', async (request) => {
     if (!request.url().includes('/api/payments/return')) return;
     const headers = await request.allHeaders();
-    returns.push({ url: request.url(), cookie: /svet_session=/.test(headers.cookie ?? '') });
+    returns.push({ url: request.url(), cookie: /__Host-svet_session=/.test(headers.cookie ?? '') });
   });
   return returns;
 }
@@ -274,7 +274,7 @@ describe('paying on «Счёт» (180211111)', () => {
       // browser's SameSite rule at work, not a header Playwright leaves out.
       const control = page.waitForRequest((r) => r.url() === at('/api/bill'));
       await page.reload();
-      assert.match((await (await control).allHeaders()).cookie ?? '', /svet_session=/, 'same-site requests carry the session cookie');
+      assert.match((await (await control).allHeaders()).cookie ?? '', /__Host-svet_session=/, 'same-site requests carry the session cookie');
       await page.locator('#bill-page').waitFor();
 
       // 2. The 3-D Secure card with the code 111111.

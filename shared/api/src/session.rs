@@ -11,7 +11,7 @@ use svet_domain::identity::{login, sessions};
 
 use crate::{ApiError, App, Request};
 
-pub const COOKIE: &str = "svet_session";
+pub const COOKIE: &str = "__Host-svet_session";
 
 /// The key that signs session tokens (at least 32 bytes).
 pub struct SessionKey {
@@ -71,7 +71,7 @@ pub fn cookie(
 
 /// The `Set-Cookie` value that removes the cookie.
 pub fn clear_cookie() -> HeaderValue {
-    HeaderValue::from_static("svet_session=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict")
+    HeaderValue::from_static("__Host-svet_session=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict")
 }
 
 fn token(request: &Request) -> Option<&str> {
