@@ -77,16 +77,19 @@ pub async fn login(
     let forget = Write::Delete { key: failures_key(&account), condition: Condition::VersionIs(reserved) };
     if stored.profile.status != Status::Active {
         match deps.store.transact(vec![forget]).await {
-            Ok(()) | Err(StoreError::ConditionFailed { .. }) => {}
+            Ok(()) | Err(StoreError::ConditionFailed { .. } | StoreError::Conflict) => {}
             Err(e) => return Err(e.into()),
         }
         return Err(IdentityError::NotActivated);
     }
-    // The session and the end of the count in one transaction.
+    // The session and the end of the count in one transaction. Another attempt's count written
+    // meanwhile (or, on DynamoDB, being written at that moment) stays, and the session opens.
     let (session, write) = sessions::open(deps.clock, deps.ids, &account, lifetimes(deps))?;
     match deps.store.transact(vec![write.clone(), forget]).await {
         Ok(()) => {}
-        Err(StoreError::ConditionFailed { index: 1 }) => deps.store.transact(vec![write]).await?,
+        Err(StoreError::ConditionFailed { index: 1 } | StoreError::Conflict) => {
+            deps.store.transact(vec![write]).await?
+        }
         Err(e) => return Err(e.into()),
     }
     Ok((account, session))
