@@ -243,12 +243,21 @@ fn functions_run_on_arm64_al2023_with_json_logs() {
         Some("JSON"),
         "Globals.Function.LoggingConfig.LogFormat"
     );
+    // Every function logs to the one group that has a retention (Lambda's default groups keep
+    // logs forever), and no function overrides its logging.
+    let group = &globals["LoggingConfig"]["LogGroup"];
+    assert_eq!(ref_target(group), Some("FunctionLogs"), "Globals.Function.LoggingConfig.LogGroup: {group:?}");
+    let logs = resource(t, "FunctionLogs").expect("FunctionLogs");
+    assert_eq!(text(&logs["Type"]), Some("AWS::Logs::LogGroup"));
+    assert_eq!(ref_target(&logs["Properties"]["RetentionInDays"]), Some("LogRetentionDays"));
+    assert!(t["Parameters"]["LogRetentionDays"]["Default"].as_u64().is_some_and(|d| d > 0 && d <= 365));
     for (id, resource) in resources_of_type(t, FUNCTION) {
         let props = &resource["Properties"];
         assert!(
             props.get("Runtime").is_none() && props.get("Architectures").is_none(),
             "{id}: Runtime and Architectures come from Globals, for every function alike"
         );
+        assert!(props.get("LoggingConfig").is_none(), "{id}: logging comes from Globals");
     }
 }
 
