@@ -80,8 +80,8 @@ pub async fn history(
 
 /// The last accepted registers before `period` and the usual monthly consumption per
 /// register, from the readings in Svet, else from the registry; and the newest reading stored,
-/// whatever its period. Readings of `period` itself
-/// are left out: a new one replaces them, so a typo can be corrected downwards.
+/// whatever its period. Readings of `period` itself are left out of the baseline: a new one
+/// replaces them, so a typo can be corrected downwards.
 async fn baseline(
     store: &dyn Store,
     account: &AccountNumber,

@@ -74,9 +74,9 @@ pub async fn login(
     let Some(stored) = stored.filter(|_| ok) else { return Err(IdentityError::LoginFailed) };
     // The right password ends the count, but only as this attempt left it: an attempt that
     // reserved after this one keeps its count.
-    let forget = Write::Delete { key: failures_key(&account), condition: Condition::VersionIs(reserved) };
+    let key = failures_key(&account);
     if stored.profile.status != Status::Active {
-        match deps.store.transact(vec![forget]).await {
+        match deps.store.delete(&key, Condition::VersionIs(reserved)).await {
             Ok(()) | Err(StoreError::ConditionFailed { .. } | StoreError::Conflict) => {}
             Err(e) => return Err(e.into()),
         }
@@ -85,6 +85,7 @@ pub async fn login(
     // The session and the end of the count in one transaction. Another attempt's count written
     // meanwhile (or, on DynamoDB, being written at that moment) stays, and the session opens.
     let (session, write) = sessions::open(deps.clock, deps.ids, &account, lifetimes(deps))?;
+    let forget = Write::Delete { key, condition: Condition::VersionIs(reserved) };
     match deps.store.transact(vec![write.clone(), forget]).await {
         Ok(()) => {}
         Err(StoreError::ConditionFailed { index: 1 } | StoreError::Conflict) => {
