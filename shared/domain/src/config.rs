@@ -18,6 +18,14 @@ pub struct Config {
     /// Card payments; every value has a default, so the section may be left out.
     #[serde(default)]
     pub payments: PaymentsConfig,
+    /// `company.time_zone` found in the time zone database compiled into the binary, once, when
+    /// the configuration is checked.
+    #[serde(skip, default = "utc")]
+    zone: jiff::tz::TimeZone,
+}
+
+fn utc() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::UTC
 }
 
 /// Card payments through the bank's gateway.
@@ -103,8 +111,14 @@ pub enum ConfigError {
 impl Config {
     /// Parses and checks a configuration text.
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
-        let config: Config = toml::from_str(text)?;
+        let mut config: Config = toml::from_str(text)?;
         config.check()?;
+        // The compiled-in database, not the system's: the same rules on every machine, and no
+        // walk of `/usr/share/zoneinfo` (about a hundred directories, half a millisecond of
+        // every cold start: docs/performance.md, «Cold start»).
+        config.zone = jiff::tz::TimeZoneDatabase::bundled().get(&config.company.time_zone).map_err(|e| {
+            ConfigError::Invalid(format!("unknown time zone {:?}: {e}", config.company.time_zone))
+        })?;
         Ok(config)
     }
 
@@ -124,9 +138,9 @@ impl Config {
         self.tariffs.iter().find(|t| t.code == code)
     }
 
-    /// The company's time zone, checked at start-up.
+    /// The company's time zone, found when the configuration was parsed.
     pub fn time_zone(&self) -> jiff::tz::TimeZone {
-        jiff::tz::TimeZone::get(&self.company.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
+        self.zone.clone()
     }
 
     fn check(&self) -> Result<(), ConfigError> {
@@ -174,9 +188,6 @@ impl Config {
                 "payments.order_lifetime_seconds must be at least 60 and the margin not negative".into(),
             ));
         }
-        jiff::tz::TimeZone::get(&self.company.time_zone).map_err(|e| {
-            ConfigError::Invalid(format!("unknown time zone {:?}: {e}", self.company.time_zone))
-        })?;
         Ok(())
     }
 }
@@ -191,6 +202,15 @@ mod tests {
         assert!(config.tariff("urban").is_some());
         assert!(config.tariff("rural").is_some());
         assert!(config.tariff("dacha").is_none());
+    }
+
+    #[test]
+    fn the_time_zone_is_the_configured_one() {
+        let noon = jiff::Timestamp::from_second(1_795_000_000).unwrap();
+        let offset = |toml: &str| Config::parse(toml).unwrap().time_zone().to_offset(noon).seconds();
+        assert_eq!(offset(DEFAULT_TOML), 3 * 3600, "Europe/Moscow");
+        assert_eq!(offset(&DEFAULT_TOML.replace("Europe/Moscow", "Asia/Vladivostok")), 10 * 3600);
+        assert_eq!(offset(&DEFAULT_TOML.replace("Europe/Moscow", "europe/kaliningrad")), 2 * 3600);
     }
 
     #[test]
