@@ -44,7 +44,7 @@ async fn main() -> anyhow::Result<()> {
         let _ = ssm.get_parameters().names(&name).with_decryption(true).send().await?;
         step("second_ssm_call");
     }
-    let key = svet_api::session::SessionKey::new(&[7u8; 48])?;
+    let key = svet_api::session::SessionKey::hmac(&[7u8; 48])?;
     step("session_key");
     let bank = svet_sberbank::Client::new(svet_sberbank::GatewayConfig::new(
         svet_sberbank::Url::parse("https://3dsec.sberbank.ru/payment/rest/")?,

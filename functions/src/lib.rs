@@ -63,16 +63,7 @@ pub async fn aws_app() -> anyhow::Result<App> {
     let built = started.elapsed();
     let secrets = secrets.await.map_err(|e| anyhow::anyhow!("reading the secrets stopped: {e}"))??;
     let secrets_read = started.elapsed();
-    // Only the functions that read or issue the session cookie are given the key's parameter
-    // (and the right to read it); the others sign with a throwaway key they never use.
-    let session_key = match secrets.session_key {
-        Some(key) => key,
-        None => {
-            let mut throwaway = vec![0u8; 32];
-            getrandom::fill(&mut throwaway).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-            throwaway
-        }
-    };
+    let session_key = session_key(secrets.session_key, optional_env("SESSION_PUBLIC_KEY"))?;
     let app = App {
         store,
         documents,
@@ -80,7 +71,7 @@ pub async fn aws_app() -> anyhow::Result<App> {
         clock,
         ids,
         hasher: Arc::new(Argon2Hasher),
-        session_key: Arc::new(SessionKey::new(&session_key)?),
+        session_key: Arc::new(session_key),
         config: Arc::new(config),
         origins: vec![public_url.trim_end_matches('/').to_owned()],
         public_url,
@@ -97,13 +88,35 @@ pub async fn aws_app() -> anyhow::Result<App> {
     Ok(app)
 }
 
+/// The session's keys (`svet_api::session::SessionKey`): the functions that start sessions
+/// (login, activation) are given the private key's parameter (`SESSION_KEY_PARAMETER`) and sign
+/// with it; every function is given the public key (`SESSION_PUBLIC_KEY`, no secret) to check
+/// sessions with. A function given neither (a test's stack) gets a throwaway key: it can
+/// neither start a session nor accept one.
+fn session_key(private_pem: Option<Vec<u8>>, public: Option<String>) -> anyhow::Result<SessionKey> {
+    match (private_pem, public) {
+        (Some(pem), Some(public)) => {
+            let pem = String::from_utf8(pem)
+                .map_err(|_| anyhow::anyhow!("the session's private key is not UTF-8"))?;
+            SessionKey::ed25519_issuer(&pem, &public)
+        }
+        (Some(_), None) => anyhow::bail!("SESSION_KEY_PARAMETER is set but SESSION_PUBLIC_KEY is not"),
+        (None, Some(public)) => SessionKey::ed25519_verifier(&public),
+        (None, None) => {
+            let mut throwaway = vec![0u8; 32];
+            getrandom::fill(&mut throwaway).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+            SessionKey::hmac(&throwaway)
+        }
+    }
+}
+
 /// Whole microseconds, for log fields that Logs Insights can add up.
 fn micros(duration: Duration) -> u64 {
     u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }
 
-/// The function's SSM SecureString parameters, read with one call: the session key's
-/// (`SESSION_KEY_PARAMETER`, for the functions that read or issue the session cookie) and,
+/// The function's SSM SecureString parameters, read with one call: the session's private key
+/// (`SESSION_KEY_PARAMETER`, for the functions that start sessions) and,
 /// for the functions given `SBERBANK_URL` (those that start or confirm payments), the bank
 /// password's and the callback key's (`SBERBANK_PASSWORD_PARAMETER`,
 /// `SBERBANK_CALLBACK_KEY_PARAMETER`).

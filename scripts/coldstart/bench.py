@@ -18,6 +18,7 @@ as NAME@before: a before/after comparison under one machine load.
 """
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -41,14 +42,30 @@ ACCOUNT = "123456789012"
 TABLE = "svet-bench"
 BUCKET = "svet-bench-123456789012-documents"
 QUEUE = "svet-bench-bills"
+
+def session_pair():
+    """A fresh Ed25519 pair for the sessions: the private key's PKCS#8 PEM (the SSM value) and
+    the public key in unpadded base64url (SESSION_PUBLIC_KEY)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return pem, base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+SESSION_PRIVATE_PEM, SESSION_PUBLIC_KEY = session_pair()
 PARAMS = {
-    "SESSION_KEY_PARAMETER": ("/svet/bench/session-key", "k" * 48),
+    "SESSION_KEY_PARAMETER": ("/svet/bench/session-key", SESSION_PRIVATE_PEM),
     "SBERBANK_PASSWORD_PARAMETER": ("/svet/bench/sberbank-password", "bench-password"),
     "SBERBANK_CALLBACK_KEY_PARAMETER": ("/svet/bench/sberbank-callback-key", "bench-callback-token"),
 }
 HELLO = "hello_lambda"
 # Variants that show what the SSM call costs: the same binary without the parameters' names
-# (a throwaway session key, no bank), so it makes no SSM call at init.
+# (the session's public key only, no bank), so it makes no SSM call at init.
 NO_SSM = "~no-ssm"
 # With the system's root certificates cut to one by SSL_CERT_FILE/SSL_CERT_DIR: what loading
 # the platform's ~150 roots costs a binary that reads them (rustls-native-certs; the builds
@@ -235,6 +252,7 @@ def template_functions(moto_url):
             "SBERBANK_URL": "https://3dsec.sberbank.ru/payment/rest/",
             "SBERBANK_USER_NAME": "bench-api",
             "SBERBANK_CALLBACK_SIGNATURE": "hmac",
+            "SESSION_PUBLIC_KEY": SESSION_PUBLIC_KEY,
         }
         if name in PARAMS:
             return PARAMS[name][0]

@@ -7,7 +7,10 @@ use http::{Method, StatusCode};
 use svet_api::{App, Request, find, routes::ROUTES};
 use svet_domain::{Config, SequentialIds, Store};
 
+use svet_api::session::SessionKey;
+
 use crate::helpers::{FaultyStore, Harness, clock};
+use crate::portal::Portal;
 
 fn app(store: Arc<dyn Store>) -> App {
     let dir = std::env::temp_dir();
@@ -112,26 +115,66 @@ async fn company_contacts_come_from_the_configuration() {
     assert_eq!(body["support_email"], "support@ksk.kaluga.ru");
 }
 
-/// The session key comes from an SSM SecureString at a Lambda's cold start.
+/// The session's private key comes from an SSM SecureString at a login function's cold start,
+/// and must be the pair of the public key the other functions check with.
 #[tokio::test]
 async fn the_session_key_is_read_from_ssm() {
     let sdk = crate::helpers::sdk().await;
     let ssm = svet_aws::ssm_client::Client::new(&sdk);
     let name = format!("/svet/{}/session-key", crate::helpers::unique("test"));
-    let value = "k".repeat(48);
+    let (pem, public) = crate::helpers::session_pair();
     ssm.put_parameter()
         .name(&name)
-        .value(&value)
+        .value(&pem)
         .r#type(svet_aws::ssm_client::types::ParameterType::SecureString)
         .send()
         .await
         .unwrap();
     let key = svet_aws::secrets::ssm_secret(&sdk, &name).await.unwrap();
-    assert_eq!(key, value.as_bytes());
-    assert!(svet_api::session::SessionKey::new(&key).is_ok());
+    assert_eq!(key, pem.as_bytes());
+    let key = String::from_utf8(key).unwrap();
+    assert!(SessionKey::ed25519_issuer(&key, &public).unwrap().can_sign());
+    let (_, other_public) = crate::helpers::session_pair();
+    assert!(SessionKey::ed25519_issuer(&key, &other_public).is_err(), "not the pair: refused at the start");
     assert!(
         svet_aws::secrets::ssm_secret(&sdk, "/svet/missing").await.is_err(),
         "a missing parameter fails the cold start"
     );
-    assert!(svet_api::session::SessionKey::new(b"short").is_err(), "a short key is refused");
+    assert!(SessionKey::hmac(b"short").is_err(), "a short key is refused");
+}
+
+/// On AWS only login and activation hold the session's private key. The cookie they sign is
+/// good in a function that has the public key alone (here `/api/me`); that function cannot
+/// sign one itself, and refuses the cookie of another key pair.
+#[tokio::test]
+async fn a_session_signed_at_activation_is_checked_with_the_public_key_alone() {
+    let mut portal = Portal::aws().await;
+    let (pem, public) = crate::helpers::session_pair();
+    portal.app.session_key = Arc::new(SessionKey::ed25519_issuer(&pem, &public).unwrap());
+    let reader =
+        App { session_key: Arc::new(SessionKey::ed25519_verifier(&public).unwrap()), ..portal.app.clone() };
+    let cookie = portal.logged_in("180211111", "г. Калуга, ул. Ленина, д. 12, кв. 5").await;
+    let me = portal.call_on(&reader, Method::GET, "/api/me", None, Some(&cookie)).await;
+    assert_eq!(me.status, 200, "{:?}", me.body);
+    assert_eq!(me.body["account"], "180211111");
+
+    // The same login through a function with the public key only: the password is right, but
+    // no cookie can be signed there, so no session starts.
+    let login = serde_json::json!({ "account": "180211111", "password": "Светлячок-2026" });
+    let refused = portal.call_on(&reader, Method::POST, "/api/login", Some(login), None).await;
+    assert_eq!(refused.status, 500, "{:?}", refused.body);
+    assert!(refused.cookie.is_none());
+
+    // Another deployment's pair: its cookies are no good here.
+    let (other_pem, other_public) = crate::helpers::session_pair();
+    let other = App {
+        session_key: Arc::new(SessionKey::ed25519_issuer(&other_pem, &other_public).unwrap()),
+        ..portal.app.clone()
+    };
+    let login = serde_json::json!({ "account": "180211111", "password": "Светлячок-2026" });
+    let foreign = portal.call_on(&other, Method::POST, "/api/login", Some(login), None).await;
+    assert_eq!(foreign.status, 200, "{:?}", foreign.body);
+    let foreign = foreign.cookie.expect("a cookie signed with the other key");
+    let me = portal.call_on(&reader, Method::GET, "/api/me", None, Some(&foreign)).await;
+    assert_eq!(me.status, 401);
 }

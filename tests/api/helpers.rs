@@ -225,3 +225,20 @@ pub async fn moto_data() -> serde_json::Value {
     }
     panic!("moto's {url} kept failing: {last}");
 }
+
+/// A fresh Ed25519 pair for the sessions, as an engineer makes it (docs/deploy.md, step 3): the
+/// private key's PKCS#8 PEM and the public key in unpadded base64url.
+pub fn session_pair() -> (String, String) {
+    use base64::Engine;
+    use ed25519_dalek::pkcs8::EncodePrivateKey;
+    use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+    let mut seed = [0u8; 32];
+    let tag = unique("pair");
+    for (i, byte) in tag.bytes().enumerate() {
+        seed[i % 32] ^= byte.rotate_left(i as u32);
+    }
+    let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let pem = signing.to_pkcs8_pem(LineEnding::LF).unwrap().to_string();
+    let public = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signing.verifying_key().to_bytes());
+    (pem, public)
+}

@@ -281,7 +281,7 @@ pub fn app(
         clock,
         ids,
         hasher: Arc::new(Argon2Hasher),
-        session_key: Arc::new(SessionKey::new(KEY).unwrap()),
+        session_key: Arc::new(SessionKey::hmac(KEY).unwrap()),
         config: Arc::new(config()),
         public_url: ORIGIN.into(),
         origins: vec![ORIGIN.into()],

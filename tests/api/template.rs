@@ -542,6 +542,25 @@ fn the_refund_function_is_invoked_only_and_grants_what_it_uses() {
     assert_eq!(ref_target(&alarm["Properties"]["Dimensions"][0]["Value"]), Some("PaymentsRefundFunction"));
 }
 
+/// Session cookies are signed with Ed25519 (svet_api::session::SessionKey): only the functions
+/// that start a session are given the private key's parameter; every function gets the public
+/// key from Globals, which the deploy must name (no default).
+#[test]
+fn only_the_functions_that_start_sessions_hold_the_private_key() {
+    let t = template();
+    let holders: Vec<&str> = resources_of_type(t, FUNCTION)
+        .into_iter()
+        .filter(|(_, f)| f["Properties"]["Environment"]["Variables"].get("SESSION_KEY_PARAMETER").is_some())
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(holders, ["ActivateFunction", "LoginFunction"]);
+    let public = &t["Globals"]["Function"]["Environment"]["Variables"]["SESSION_PUBLIC_KEY"];
+    assert_eq!(ref_target(public), Some("SessionPublicKey"));
+    let parameter = &t["Parameters"]["SessionPublicKey"];
+    assert!(parameter.get("Default").is_none(), "a deploy names its own key");
+    assert_eq!(text(&parameter["AllowedPattern"]), Some("^[A-Za-z0-9_\\-]{43}$"));
+}
+
 /// A function reads its secrets at its cold start with one `GetParameters` call
 /// (svet_aws::secrets::ssm_secrets): it may read exactly the SSM parameters whose names it is
 /// given (`SESSION_KEY_PARAMETER`, `SBERBANK_*_PARAMETER`), with no other SSM action, and a

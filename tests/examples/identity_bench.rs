@@ -127,7 +127,7 @@ fn app(dir: &std::path::Path) -> anyhow::Result<App> {
         clock,
         ids,
         hasher: Arc::new(Argon2Hasher),
-        session_key: Arc::new(SessionKey::new(&[7u8; 32])?),
+        session_key: Arc::new(SessionKey::hmac(&[7u8; 32])?),
         config: Arc::new(Config::from_env()?),
         public_url: ORIGIN.into(),
         origins: vec![ORIGIN.into()],

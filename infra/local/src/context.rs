@@ -95,7 +95,7 @@ pub fn open(base_url: &str) -> anyhow::Result<Local> {
         clock,
         ids,
         hasher: Arc::new(hasher),
-        session_key: Arc::new(SessionKey::new(&session_key)?),
+        session_key: Arc::new(SessionKey::hmac(&session_key)?),
         config: Arc::new(config),
         public_url: base_url.to_owned(),
         origins,

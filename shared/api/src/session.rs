@@ -1,5 +1,5 @@
-//! The browser session: a JWT (HS256 only) in an HttpOnly, Secure, SameSite=Strict cookie that
-//! names a server-side session record. Both must hold: a valid signature, an unexpired token,
+//! The browser session: a JWT (EdDSA on AWS, HS256 on the local server: [`SessionKey`]) in an
+//! HttpOnly, Secure, SameSite=Strict cookie that names a server-side session record. Both must hold: a valid signature, an unexpired token,
 //! and a live record (so «Выход» or a password change ends it at once). State-changing
 //! requests must come from our own origin.
 
@@ -13,24 +13,103 @@ use crate::{ApiError, App, Request};
 
 pub const COOKIE: &str = "__Host-svet_session";
 
-/// The key that signs session tokens (at least 32 bytes).
+/// The keys that sign and check session tokens.
+///
+/// On AWS the tokens are signed with Ed25519 ([`SessionKey::ed25519_issuer`]): only the
+/// functions that start a session (login and activation) read the private key, from SSM at
+/// their cold start; every other function checks tokens with the public key alone
+/// ([`SessionKey::ed25519_verifier`]), which is no secret and comes in an environment
+/// variable. So a function that only reads sessions can never forge one, and makes no SSM call
+/// at its cold start. The local server, one process that both signs and checks, uses HMAC
+/// ([`SessionKey::hmac`]).
 pub struct SessionKey {
-    encoding: EncodingKey,
+    algorithm: Algorithm,
+    /// `None` in the functions that only check sessions.
+    encoding: Option<EncodingKey>,
     decoding: DecodingKey,
 }
 
 impl SessionKey {
-    pub fn new(secret: &[u8]) -> anyhow::Result<Self> {
+    /// HS256 with a shared secret of at least 32 bytes.
+    pub fn hmac(secret: &[u8]) -> anyhow::Result<Self> {
         anyhow::ensure!(
             secret.len() >= 32,
             "the session key must have at least 32 bytes, has {}",
             secret.len()
         );
         Ok(SessionKey {
-            encoding: EncodingKey::from_secret(secret),
+            algorithm: Algorithm::HS256,
+            encoding: Some(EncodingKey::from_secret(secret)),
             decoding: DecodingKey::from_secret(secret),
         })
     }
+
+    /// EdDSA (Ed25519) with the private key, a PKCS#8 PEM (`openssl genpkey -algorithm
+    /// ed25519`), which must be the pair of `public` (as [`SessionKey::ed25519_verifier`]
+    /// takes it): tokens signed with any other key would be refused by every other function.
+    pub fn ed25519_issuer(private_pem: &str, public: &str) -> anyhow::Result<Self> {
+        use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+        let signing = ed25519_dalek::SigningKey::from_pkcs8_pem(private_pem.trim())
+            .map_err(|_| anyhow::anyhow!("the session's private key is not an Ed25519 key in PKCS#8 PEM"))?;
+        let verifier = SessionKey::ed25519_verifier(public)?;
+        anyhow::ensure!(
+            signing.verifying_key().to_bytes().as_slice() == public_key_bytes(public)?.as_slice(),
+            "the session's private key is not the pair of SESSION_PUBLIC_KEY: the other functions \
+             would refuse every session it signs"
+        );
+        let der = signing.to_pkcs8_der().map_err(|e| anyhow::anyhow!("encoding the session key: {e}"))?;
+        Ok(SessionKey { encoding: Some(EncodingKey::from_ed_der(der.as_bytes())), ..verifier })
+    }
+
+    /// EdDSA (Ed25519) with the public key only, 32 bytes in unpadded base64url (a JWK's `x`):
+    /// checks tokens and cannot sign one.
+    pub fn ed25519_verifier(public: &str) -> anyhow::Result<Self> {
+        public_key_bytes(public)?;
+        Ok(SessionKey {
+            algorithm: Algorithm::EdDSA,
+            encoding: None,
+            decoding: DecodingKey::from_ed_components(public.trim())?,
+        })
+    }
+
+    /// Whether this key can sign a session (a function that starts sessions).
+    pub fn can_sign(&self) -> bool {
+        self.encoding.is_some()
+    }
+
+    fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
+        let encoding = self.encoding.as_ref().ok_or_else(|| {
+            anyhow::anyhow!("this function has only the session's public key and cannot sign")
+        })?;
+        Ok(jsonwebtoken::encode(&Header::new(self.algorithm), claims, encoding)?)
+    }
+
+    /// The claims of a token with a good signature; the expiry is the caller's to check,
+    /// against the application's clock.
+    fn verify(&self, token: &str) -> Option<Claims> {
+        // Only the key's own algorithm: a token that names another (`none`, or HS256 keyed
+        // with the public key) is refused.
+        let mut validation = Validation::new(self.algorithm);
+        validation.validate_exp = false;
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).ok().map(|t| t.claims)
+    }
+}
+
+/// The 32 bytes of an Ed25519 public key given in unpadded base64url, checked to be a point on
+/// the curve.
+fn public_key_bytes(public: &str) -> anyhow::Result<[u8; 32]> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(public.trim())
+        .map_err(|_| anyhow::anyhow!("SESSION_PUBLIC_KEY is not unpadded base64url"))?;
+    let bytes: [u8; 32] = bytes
+        .try_into()
+        .map_err(|b: Vec<u8>| anyhow::anyhow!("SESSION_PUBLIC_KEY has {} bytes, not 32", b.len()))?;
+    ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+        .map_err(|_| anyhow::anyhow!("SESSION_PUBLIC_KEY is not an Ed25519 public key"))?;
+    Ok(bytes)
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -60,8 +139,7 @@ pub fn cookie(
         iat: session.created_at,
         exp: session.absolute,
     };
-    let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &app.session_key.encoding)
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let token = app.session_key.sign(&claims).map_err(ApiError::Internal)?;
     let max_age = session.absolute - session.created_at;
     HeaderValue::from_str(&format!(
         "{COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict"
@@ -87,14 +165,7 @@ fn token(request: &Request) -> Option<&str> {
 /// The caller of a request that needs a session; 401 without a valid one.
 pub async fn caller(app: &App, request: &Request) -> Result<Caller, ApiError> {
     let token = token(request).ok_or(ApiError::Unauthenticated)?;
-    let mut validation = Validation::new(Algorithm::HS256);
-    // The expiry is checked below against the application's clock, not the library's.
-    validation.validate_exp = false;
-    validation.leeway = 0;
-    validation.set_required_spec_claims(&["exp", "sub"]);
-    let claims = jsonwebtoken::decode::<Claims>(token, &app.session_key.decoding, &validation)
-        .map_err(|_| ApiError::Unauthenticated)?
-        .claims;
+    let claims = app.session_key.verify(token).ok_or(ApiError::Unauthenticated)?;
     let account = AccountNumber::parse(&claims.sub).map_err(|_| ApiError::Unauthenticated)?;
     if claims.exp <= app.clock.now().as_second() {
         return Err(ApiError::Unauthenticated);
@@ -185,6 +256,90 @@ pub struct ClientIp(pub String);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An Ed25519 pair: the private key's PEM and the public key in base64url.
+    fn pair(seed: u8) -> (String, String) {
+        use base64::Engine;
+        use ed25519_dalek::pkcs8::EncodePrivateKey;
+        let signing = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        let pem = signing.to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF).unwrap();
+        let public =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signing.verifying_key().to_bytes());
+        (pem.to_string(), public)
+    }
+
+    fn claims() -> Claims {
+        Claims { sub: "100200300".into(), sid: "s1".into(), iat: 1_795_000_000, exp: 1_795_086_400 }
+    }
+
+    #[test]
+    fn a_verifier_accepts_what_its_issuer_signed_and_cannot_sign_itself() {
+        let (private, public) = pair(1);
+        let issuer = SessionKey::ed25519_issuer(&private, &public).unwrap();
+        let verifier = SessionKey::ed25519_verifier(&public).unwrap();
+        assert!(issuer.can_sign() && !verifier.can_sign());
+        let token = issuer.sign(&claims()).unwrap();
+        let read = verifier.verify(&token).expect("the pair's signature is good");
+        assert_eq!((read.sub.as_str(), read.sid.as_str(), read.exp), ("100200300", "s1", 1_795_086_400));
+        let refused = verifier.sign(&claims()).unwrap_err().to_string();
+        assert!(refused.contains("cannot sign"), "{refused}");
+    }
+
+    #[test]
+    fn tokens_from_another_key_or_algorithm_are_refused() {
+        use base64::Engine;
+        let (private, public) = pair(1);
+        let verifier = SessionKey::ed25519_verifier(&public).unwrap();
+        let (other_private, other_public) = pair(2);
+        let other = SessionKey::ed25519_issuer(&other_private, &other_public).unwrap();
+        assert!(verifier.verify(&other.sign(&claims()).unwrap()).is_none(), "another key pair");
+        // HS256 keyed with the public key's bytes (the algorithm-confusion forgery), and with the
+        // public key's text.
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&public).unwrap();
+        for secret in [raw.as_slice(), public.as_bytes()] {
+            let forged = jsonwebtoken::encode(
+                &Header::new(Algorithm::HS256),
+                &claims(),
+                &EncodingKey::from_secret(secret),
+            )
+            .unwrap();
+            assert!(verifier.verify(&forged).is_none(), "an HS256 token");
+        }
+        // `alg: none` with the issuer's own payload and no signature.
+        let good = SessionKey::ed25519_issuer(&private, &public).unwrap().sign(&claims()).unwrap();
+        let payload = good.split('.').nth(1).unwrap();
+        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+        assert!(verifier.verify(&format!("{header}.{payload}.")).is_none(), "alg none");
+        // The good token with one byte of its payload changed.
+        let mut tampered = good.clone().into_bytes();
+        let at = good.find('.').unwrap() + 5;
+        tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
+        assert!(verifier.verify(std::str::from_utf8(&tampered).unwrap()).is_none(), "a changed payload");
+        // A local server's HS256 token is no good on AWS either.
+        let local = SessionKey::hmac(&[7u8; 32]).unwrap();
+        assert!(verifier.verify(&local.sign(&claims()).unwrap()).is_none());
+    }
+
+    #[test]
+    fn mismatched_or_malformed_keys_fail_the_start() {
+        let (private, _) = pair(1);
+        let (_, other_public) = pair(2);
+        let mismatch = SessionKey::ed25519_issuer(&private, &other_public).err().unwrap().to_string();
+        assert!(mismatch.contains("not the pair of SESSION_PUBLIC_KEY"), "{mismatch}");
+        let pem = SessionKey::ed25519_issuer(
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+            &other_public,
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(pem.contains("PKCS#8 PEM"), "{pem}");
+        let short = SessionKey::ed25519_verifier("AAAA").err().unwrap().to_string();
+        assert!(short.contains("3 bytes, not 32"), "{short}");
+        let text = SessionKey::ed25519_verifier("not base64url!").err().unwrap().to_string();
+        assert!(text.contains("base64url"), "{text}");
+        assert!(SessionKey::hmac(b"short").is_err(), "a short HMAC key");
+    }
 
     const VERIFY: &str = "0f8c2a9e-5b1d-4c3e-9a77-6d2b1e0c4f11";
 
