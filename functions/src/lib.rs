@@ -11,8 +11,11 @@ use svet_api::hasher::Argon2Hasher;
 use svet_api::session::SessionKey;
 use svet_api::{App, Route, dispatch};
 use svet_aws::{DynamoStore, S3Documents, SesMailer};
-use svet_domain::payments::PaymentGateway;
-use svet_domain::{Config, RandomIds, SystemClock};
+use svet_domain::payments::{
+    BankStatus, CallbackNotice, CallbackRefused, GatewayError, OrderRef, OrderRequest, PaymentGateway,
+    RegisteredOrder,
+};
+use svet_domain::{Config, Kopecks, RandomIds, SystemClock};
 use svet_sberbank::{
     CallbackKey, Client, Credentials, FiscalSettings, GatewayConfig, PaymentObject, SberbankGateway, Secret,
     TaxType, Url,
@@ -34,16 +37,17 @@ fn optional_env(name: &str) -> Option<String> {
 
 /// The application on AWS: DynamoDB, S3 and SES clients built once per container.
 ///
-/// The cold start is kept short (docs/performance.md, «Cold start»): the function's secrets
-/// come in one SSM call, made first and awaited last, so that the configuration is parsed and
-/// checked and the clients are built while it is on the way; the SDK's clients share one HTTP
-/// client that sets up TLS on its first request, and the S3 and SES clients are built on first
-/// use. With `AWS_LAMBDA_LOG_LEVEL=info,svet_functions=debug` one line gives each step's time.
+/// The cold start is kept short (docs/performance.md, «Cold start»): the SDK's clients share
+/// one HTTP client that sets up TLS on its first request, the S3 and SES clients are built on
+/// first use, and the function's secrets (the session's private key for login and activation,
+/// the bank's for the payment functions) come in one SSM call that is begun here and awaited
+/// by the first request that needs them ([`Secrets`]). With
+/// `AWS_LAMBDA_LOG_LEVEL=info,svet_functions=debug` one line gives each step's time.
 pub async fn aws_app() -> anyhow::Result<App> {
     let started = Instant::now();
     let sdk = svet_aws::sdk_config().await;
     let sdk_loaded = started.elapsed();
-    let secrets = tokio::spawn(Secrets::read(sdk.clone()));
+    let secrets = Arc::new(Secrets::from_env(sdk.clone())?);
     let config = Config::from_env()?;
     // A tariff file with gaps, overlaps or unknown codes fails the cold start, not a bill run.
     svet_domain::billing::Tariffs::from_env()?.check_codes(&config)?;
@@ -60,10 +64,33 @@ pub async fn aws_app() -> anyhow::Result<App> {
     // Built on first use: most functions never touch the bucket or send mail.
     let documents = Arc::new(S3Documents::on_first_use(&sdk, env("BUCKET_NAME")?));
     let mailer = Arc::new(SesMailer::on_first_use(&sdk, from, ids.clone()));
+    let session_key = Arc::new(session_key(&secrets, optional_env("SESSION_PUBLIC_KEY"))?);
+    let bank = match secrets.bank.is_some() {
+        true => Some(Arc::new(BankOnFirstUse::new(
+            secrets.clone(),
+            env("SBERBANK_USER_NAME")?,
+            std::env::var("SBERBANK_CALLBACK_SIGNATURE").ok(),
+        ))),
+        false => None,
+    };
     let built = started.elapsed();
-    let secrets = secrets.await.map_err(|e| anyhow::anyhow!("reading the secrets stopped: {e}"))??;
-    let secrets_read = started.elapsed();
-    let session_key = session_key(secrets.session_key, optional_env("SESSION_PUBLIC_KEY"))?;
+    if secrets.any() {
+        // Read and check the secrets now, beside the runtime's first poll: a request that needs
+        // them waits only for the rest of the read, and a missing or bad one is in the log at
+        // once (the request that needs it answers 503 or 500, and the next tries again).
+        let (key, bank) = (session_key.clone(), bank.clone());
+        let signs = secrets.session.is_some();
+        tokio::spawn(async move {
+            if signs && let Err(e) = key.ready().await {
+                tracing::error!(error = format!("{e:#}"), "the session's private key cannot be used");
+            }
+            if let Some(bank) = bank
+                && let Err(e) = bank.ready().await
+            {
+                tracing::error!(error = %e, "the bank's gateway cannot be used");
+            }
+        });
+    }
     let app = App {
         store,
         documents,
@@ -71,18 +98,17 @@ pub async fn aws_app() -> anyhow::Result<App> {
         clock,
         ids,
         hasher: Arc::new(Argon2Hasher),
-        session_key: Arc::new(session_key),
+        session_key,
         config: Arc::new(config),
         origins: vec![public_url.trim_end_matches('/').to_owned()],
         public_url,
-        payments: secrets.bank.map(bank).transpose()?,
+        payments: bank.map(|bank| bank as Arc<dyn PaymentGateway>),
     };
     tracing::debug!(
         sdk_config_us = micros(sdk_loaded),
         config_us = micros(configured - sdk_loaded),
         clients_us = micros(built - configured),
-        secrets_wait_us = micros(secrets_read - built),
-        rest_us = micros(started.elapsed() - secrets_read),
+        rest_us = micros(started.elapsed() - built),
         "cold start: the application is built"
     );
     Ok(app)
@@ -90,19 +116,29 @@ pub async fn aws_app() -> anyhow::Result<App> {
 
 /// The session's keys (`svet_api::session::SessionKey`): the functions that start sessions
 /// (login, activation) are given the private key's parameter (`SESSION_KEY_PARAMETER`) and sign
-/// with it; every function is given the public key (`SESSION_PUBLIC_KEY`, no secret) to check
-/// sessions with. A function given neither (a test's stack) gets a throwaway key: it can
-/// neither start a session nor accept one.
-fn session_key(private_pem: Option<Vec<u8>>, public: Option<String>) -> anyhow::Result<SessionKey> {
-    match (private_pem, public) {
-        (Some(pem), Some(public)) => {
-            let pem = String::from_utf8(pem)
-                .map_err(|_| anyhow::anyhow!("the session's private key is not UTF-8"))?;
-            SessionKey::ed25519_issuer(&pem, &public)
+/// with it, read on first use; every function is given the public key (`SESSION_PUBLIC_KEY`,
+/// no secret) to check sessions with. A function given neither (a test's stack) gets a
+/// throwaway key, good for no session anywhere else.
+fn session_key(secrets: &Arc<Secrets>, public: Option<String>) -> anyhow::Result<SessionKey> {
+    match (secrets.session.is_some(), public) {
+        (true, Some(public)) => {
+            let secrets = secrets.clone();
+            SessionKey::ed25519_issuer_on_first_use(
+                &public,
+                Box::new(move || {
+                    let secrets = secrets.clone();
+                    Box::pin(async move {
+                        let pem = secrets.get().await?.session_key.clone();
+                        let pem = pem.ok_or_else(|| anyhow::anyhow!("SSM answered no session key"))?;
+                        String::from_utf8(pem)
+                            .map_err(|_| anyhow::anyhow!("the session's private key is not UTF-8"))
+                    })
+                }),
+            )
         }
-        (Some(_), None) => anyhow::bail!("SESSION_KEY_PARAMETER is set but SESSION_PUBLIC_KEY is not"),
-        (None, Some(public)) => SessionKey::ed25519_verifier(&public),
-        (None, None) => {
+        (true, None) => anyhow::bail!("SESSION_KEY_PARAMETER is set but SESSION_PUBLIC_KEY is not"),
+        (false, Some(public)) => SessionKey::ed25519_verifier(&public),
+        (false, None) => {
             let mut throwaway = vec![0u8; 32];
             getrandom::fill(&mut throwaway).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
             SessionKey::hmac(&throwaway)
@@ -115,12 +151,25 @@ fn micros(duration: Duration) -> u64 {
     u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }
 
-/// The function's SSM SecureString parameters, read with one call: the session's private key
-/// (`SESSION_KEY_PARAMETER`, for the functions that start sessions) and,
-/// for the functions given `SBERBANK_URL` (those that start or confirm payments), the bank
-/// password's and the callback key's (`SBERBANK_PASSWORD_PARAMETER`,
-/// `SBERBANK_CALLBACK_KEY_PARAMETER`).
+/// How long the secrets' read may take before the request waiting for it gives up (503) and
+/// the next one tries again. Also bounds a read that a frozen container left hanging.
+const SECRETS_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The function's SSM SecureString parameters, read with one call on first use: the session's
+/// private key (`SESSION_KEY_PARAMETER`, for the functions that start sessions) and, for the
+/// functions given `SBERBANK_URL` (those that start or confirm payments), the bank password's
+/// and the callback key's (`SBERBANK_PASSWORD_PARAMETER`, `SBERBANK_CALLBACK_KEY_PARAMETER`).
+/// A failed read is not kept: the next request that needs a secret reads again.
 struct Secrets {
+    sdk: svet_aws::aws_config::SdkConfig,
+    /// The session key's parameter name.
+    session: Option<String>,
+    /// The bank's URL and its two parameters' names.
+    bank: Option<(String, String, String)>,
+    read: tokio::sync::OnceCell<SecretValues>,
+}
+
+struct SecretValues {
     session_key: Option<Vec<u8>>,
     bank: Option<BankSecrets>,
 }
@@ -133,25 +182,52 @@ struct BankSecrets {
 }
 
 impl Secrets {
-    async fn read(sdk: svet_aws::aws_config::SdkConfig) -> anyhow::Result<Secrets> {
-        let session = optional_env("SESSION_KEY_PARAMETER");
+    /// The parameters' names from the environment; a name missing is a cold start's error.
+    fn from_env(sdk: svet_aws::aws_config::SdkConfig) -> anyhow::Result<Secrets> {
         let bank = match optional_env("SBERBANK_URL") {
             Some(url) => {
                 Some((url, env("SBERBANK_PASSWORD_PARAMETER")?, env("SBERBANK_CALLBACK_KEY_PARAMETER")?))
             }
             None => None,
         };
+        Ok(Secrets::new(sdk, optional_env("SESSION_KEY_PARAMETER"), bank))
+    }
+
+    fn new(
+        sdk: svet_aws::aws_config::SdkConfig,
+        session: Option<String>,
+        bank: Option<(String, String, String)>,
+    ) -> Secrets {
+        Secrets { sdk, session, bank, read: tokio::sync::OnceCell::new() }
+    }
+
+    /// Whether the function has any secret to read.
+    fn any(&self) -> bool {
+        self.session.is_some() || self.bank.is_some()
+    }
+
+    async fn get(&self) -> anyhow::Result<&SecretValues> {
+        self.read
+            .get_or_try_init(|| async {
+                tokio::time::timeout(SECRETS_TIMEOUT, self.read_now())
+                    .await
+                    .map_err(|_| anyhow::anyhow!("SSM did not answer within {SECRETS_TIMEOUT:?}"))?
+            })
+            .await
+    }
+
+    async fn read_now(&self) -> anyhow::Result<SecretValues> {
         let mut names: Vec<&str> = Vec::new();
-        names.extend(session.as_deref());
-        if let Some((_, password, callback_key)) = &bank {
+        names.extend(self.session.as_deref());
+        if let Some((_, password, callback_key)) = &self.bank {
             names.extend([password.as_str(), callback_key.as_str()]);
         }
         if names.is_empty() {
-            return Ok(Secrets { session_key: None, bank: None });
+            return Ok(SecretValues { session_key: None, bank: None });
         }
-        let mut values = svet_aws::secrets::ssm_secrets(&sdk, &names).await?.into_iter();
+        let mut values = svet_aws::secrets::ssm_secrets(&self.sdk, &names).await?.into_iter();
         let mut next = || values.next().ok_or_else(|| anyhow::anyhow!("SSM answered fewer values"));
-        let session_key = match session {
+        let session_key = match self.session {
             Some(_) => Some(next()?),
             None => None,
         };
@@ -160,33 +236,87 @@ impl Secrets {
                 .map(|s| s.trim().to_owned())
                 .map_err(|_| anyhow::anyhow!("{what} is not UTF-8"))
         };
-        let bank = match bank {
+        let bank = match &self.bank {
             Some((url, _, _)) => Some(BankSecrets {
-                url,
+                url: url.clone(),
                 password: text(next()?, "the bank password")?,
                 callback_key: text(next()?, "the callback key")?,
             }),
             None => None,
         };
-        Ok(Secrets { session_key, bank })
+        Ok(SecretValues { session_key, bank })
     }
 }
 
-/// The bank's gateway: the merchant login from `SBERBANK_USER_NAME`, the password and the
-/// callback key from SSM (an HMAC token, or with `SBERBANK_CALLBACK_SIGNATURE=rsa` the bank's
-/// PEM public key). The functions not given `SBERBANK_URL` get none.
-fn bank(secrets: BankSecrets) -> anyhow::Result<Arc<dyn PaymentGateway>> {
-    let credentials = Credentials::Password {
-        user_name: env("SBERBANK_USER_NAME")?,
-        password: Secret::new(secrets.password),
-    };
-    let client = Client::new(GatewayConfig::new(Url::parse(&secrets.url)?, credentials))?;
-    Ok(Arc::new(SberbankGateway::new(
-        client,
-        callback_key_of(std::env::var("SBERBANK_CALLBACK_SIGNATURE").ok().as_deref(), &secrets.callback_key)?,
-        // The cheque's VAT and payment object: confirm with the bank's fiscal settings.
-        FiscalSettings { tax: TaxType::Vat20, payment_object: PaymentObject::Commodity },
-    )))
+/// The bank's gateway, built when the bank's secrets have come: the merchant login from
+/// `SBERBANK_USER_NAME`, the password and the callback key from SSM (an HMAC token, or with
+/// `SBERBANK_CALLBACK_SIGNATURE=rsa` the bank's PEM public key). The functions not given
+/// `SBERBANK_URL` get none.
+struct BankOnFirstUse {
+    secrets: Arc<Secrets>,
+    user_name: String,
+    signature: Option<String>,
+    gateway: tokio::sync::OnceCell<SberbankGateway>,
+}
+
+impl BankOnFirstUse {
+    fn new(secrets: Arc<Secrets>, user_name: String, signature: Option<String>) -> BankOnFirstUse {
+        BankOnFirstUse { secrets, user_name, signature, gateway: tokio::sync::OnceCell::new() }
+    }
+
+    async fn gateway(&self) -> Result<&SberbankGateway, GatewayError> {
+        self.gateway
+            .get_or_try_init(|| async {
+                let secrets = self.secrets.get().await?;
+                let bank =
+                    secrets.bank.as_ref().ok_or_else(|| anyhow::anyhow!("SSM answered no bank secrets"))?;
+                let credentials = Credentials::Password {
+                    user_name: self.user_name.clone(),
+                    password: Secret::new(bank.password.clone()),
+                };
+                let client = Client::new(GatewayConfig::new(Url::parse(&bank.url)?, credentials))?;
+                anyhow::Ok(SberbankGateway::new(
+                    client,
+                    callback_key_of(self.signature.as_deref(), &bank.callback_key)?,
+                    // The cheque's VAT and payment object: confirm with the bank's fiscal settings.
+                    FiscalSettings { tax: TaxType::Vat20, payment_object: PaymentObject::Commodity },
+                ))
+            })
+            .await
+            // Nothing was sent: the request never left for the bank.
+            .map_err(|e| GatewayError::NotSent(format!("the bank's gateway is not ready: {e:#}")))
+    }
+}
+
+#[async_trait::async_trait]
+impl PaymentGateway for BankOnFirstUse {
+    async fn register(&self, order: &OrderRequest) -> Result<RegisteredOrder, GatewayError> {
+        self.gateway().await?.register(order).await
+    }
+
+    async fn status(&self, order: OrderRef<'_>) -> Result<BankStatus, GatewayError> {
+        self.gateway().await?.status(order).await
+    }
+
+    async fn refund(&self, order_id: &str, amount: Kopecks) -> Result<(), GatewayError> {
+        self.gateway().await?.refund(order_id, amount).await
+    }
+
+    async fn reverse(&self, order_id: &str) -> Result<(), GatewayError> {
+        self.gateway().await?.reverse(order_id).await
+    }
+
+    async fn ready(&self) -> Result<(), GatewayError> {
+        self.gateway().await.map(|_| ())
+    }
+
+    fn verify_callback(&self, params: &[(String, String)]) -> Result<CallbackNotice, CallbackRefused> {
+        match self.gateway.get() {
+            Some(gateway) => gateway.verify_callback(params),
+            // `ready` comes first (svet_domain::payments::Payments::callback).
+            None => Err(CallbackRefused::Checksum("the callback key is not loaded".into())),
+        }
+    }
 }
 
 /// The callback key as `SBERBANK_CALLBACK_SIGNATURE` says: `hmac` (the default: a symmetric
@@ -227,7 +357,90 @@ pub async fn serve(route: Route) -> Result<(), lambda_http::Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::callback_key_of;
+    use super::*;
+
+    /// The SDK at moto's server, which the test command starts. Missing is a failure.
+    async fn moto() -> svet_aws::aws_config::SdkConfig {
+        assert!(
+            std::env::var("AWS_ENDPOINT_URL").is_ok_and(|url| !url.is_empty()),
+            "AWS_ENDPOINT_URL is not set: these tests need moto's server (./scripts/test starts it)"
+        );
+        svet_aws::sdk_config().await
+    }
+
+    fn unique(what: &str) -> String {
+        let mut bytes = [0u8; 6];
+        getrandom::fill(&mut bytes).unwrap();
+        let run: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!("/svet/test-{run}/{what}")
+    }
+
+    async fn put(sdk: &svet_aws::aws_config::SdkConfig, name: &str, value: &str) {
+        svet_aws::ssm_client::Client::new(sdk)
+            .put_parameter()
+            .name(name)
+            .value(value)
+            .r#type(svet_aws::ssm_client::types::ParameterType::SecureString)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// A login function signs with the private key read on its first need; a read that fails
+    /// (the parameter not there yet) is tried again by the next need, not kept.
+    #[tokio::test]
+    async fn the_session_key_is_read_when_first_needed_and_again_after_a_failure() {
+        let sdk = moto().await;
+        let name = unique("session-key");
+        let seed = [9u8; 32];
+        let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
+        let pem = {
+            use ed25519_dalek::pkcs8::EncodePrivateKey;
+            signing.to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF).unwrap().to_string()
+        };
+        let public = {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signing.verifying_key().to_bytes())
+        };
+        let secrets = Arc::new(Secrets::new(sdk.clone(), Some(name.clone()), None));
+        let key = session_key(&secrets, Some(public.clone())).unwrap();
+        assert!(key.can_sign());
+        let missing = key.ready().await.unwrap_err();
+        assert!(format!("{missing:#}").contains(&name), "the parameter is named: {missing:#}");
+        put(&sdk, &name, &pem).await;
+        key.ready().await.expect("read again, and the pair matches");
+        assert!(secrets.read.get().is_some(), "kept once read");
+
+        assert!(
+            !session_key(&Arc::new(Secrets::new(sdk.clone(), None, None)), Some(public)).unwrap().can_sign()
+        );
+        let unpaired = session_key(&Arc::new(Secrets::new(sdk, Some(name), None)), None).err().unwrap();
+        assert!(unpaired.to_string().contains("SESSION_PUBLIC_KEY is not"), "{unpaired}");
+    }
+
+    /// The bank's gateway is built when its secrets come: before that it sends nothing and says
+    /// so (no secret in the message), and a callback is checked only once it is ready.
+    #[tokio::test]
+    async fn the_bank_gateway_is_built_when_its_secrets_come() {
+        let sdk = moto().await;
+        let (password, callback) = (unique("password"), unique("callback-key"));
+        let url = "https://3dsec.sberbank.ru/payment/rest/".to_owned();
+        let secrets =
+            Arc::new(Secrets::new(sdk.clone(), None, Some((url, password.clone(), callback.clone()))));
+        let bank = BankOnFirstUse::new(secrets, "merchant-api".into(), None);
+        let params = vec![("mdOrder".to_owned(), "x".to_owned())];
+        let before = bank.verify_callback(&params).unwrap_err().to_string();
+        assert!(before.contains("not loaded"), "{before}");
+        match bank.ready().await {
+            Err(GatewayError::NotSent(why)) => assert!(why.contains("not ready"), "{why}"),
+            other => panic!("expected NotSent, got {other:?}"),
+        }
+        put(&sdk, &password, "merchant-password-1").await;
+        put(&sdk, &callback, "callback-token-1").await;
+        bank.ready().await.expect("the secrets are there now");
+        let after = bank.verify_callback(&params).unwrap_err().to_string();
+        assert!(!after.contains("not loaded") && !after.contains("callback-token-1"), "{after}");
+    }
 
     #[test]
     fn the_callback_signature_setting_picks_the_key_kind_and_refuses_the_rest() {

@@ -77,7 +77,7 @@ ONE_ROOT_PEM = "/etc/ssl/certs/ISRG_Root_X1.pem"
 # time of each step of building the application; the steps are tabled after the main table.
 PHASES = "~phases"
 PHASES_MESSAGE = "cold start: the application is built"
-PHASE_FIELDS = ["sdk_config_us", "config_us", "clients_us", "secrets_wait_us", "rest_us"]
+PHASE_FIELDS = ["sdk_config_us", "config_us", "clients_us", "rest_us"]
 # Binaries kept from an older build (--before DIR).
 BEFORE = "@before"
 VARIANTS = [

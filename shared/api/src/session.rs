@@ -15,18 +15,34 @@ pub const COOKIE: &str = "__Host-svet_session";
 
 /// The keys that sign and check session tokens.
 ///
-/// On AWS the tokens are signed with Ed25519 ([`SessionKey::ed25519_issuer`]): only the
-/// functions that start a session (login and activation) read the private key, from SSM at
-/// their cold start; every other function checks tokens with the public key alone
-/// ([`SessionKey::ed25519_verifier`]), which is no secret and comes in an environment
-/// variable. So a function that only reads sessions can never forge one, and makes no SSM call
-/// at its cold start. The local server, one process that both signs and checks, uses HMAC
-/// ([`SessionKey::hmac`]).
+/// On AWS the tokens are signed with Ed25519 ([`SessionKey::ed25519_issuer_on_first_use`]):
+/// only the functions that start a session (login and activation) read the private key, from
+/// SSM, a read begun at their cold start and awaited when the first session is signed; every
+/// other function checks tokens with the public key alone ([`SessionKey::ed25519_verifier`]),
+/// which is no secret and comes in an environment variable. So a function that only reads
+/// sessions can never forge one, and makes no SSM call. The local server, one process that
+/// both signs and checks, uses HMAC ([`SessionKey::hmac`]).
 pub struct SessionKey {
     algorithm: Algorithm,
-    /// `None` in the functions that only check sessions.
-    encoding: Option<EncodingKey>,
+    signer: Signer,
     decoding: DecodingKey,
+}
+
+/// Reads the private key's PEM (from SSM, on AWS).
+pub type LoadPrivateKey =
+    Box<dyn Fn() -> std::pin::Pin<Box<dyn Future<Output = anyhow::Result<String>> + Send>> + Send + Sync>;
+
+enum Signer {
+    /// A function that only checks sessions.
+    None,
+    Ready(EncodingKey),
+    /// The private key, loaded on the first signature (or by [`SessionKey::ready`]) and checked
+    /// against the public key; a failed load is tried again by the next.
+    OnFirstUse {
+        load: LoadPrivateKey,
+        public: [u8; 32],
+        key: tokio::sync::OnceCell<EncodingKey>,
+    },
 }
 
 impl SessionKey {
@@ -39,7 +55,7 @@ impl SessionKey {
         );
         Ok(SessionKey {
             algorithm: Algorithm::HS256,
-            encoding: Some(EncodingKey::from_secret(secret)),
+            signer: Signer::Ready(EncodingKey::from_secret(secret)),
             decoding: DecodingKey::from_secret(secret),
         })
     }
@@ -48,17 +64,20 @@ impl SessionKey {
     /// ed25519`), which must be the pair of `public` (as [`SessionKey::ed25519_verifier`]
     /// takes it): tokens signed with any other key would be refused by every other function.
     pub fn ed25519_issuer(private_pem: &str, public: &str) -> anyhow::Result<Self> {
-        use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
-        let signing = ed25519_dalek::SigningKey::from_pkcs8_pem(private_pem.trim())
-            .map_err(|_| anyhow::anyhow!("the session's private key is not an Ed25519 key in PKCS#8 PEM"))?;
         let verifier = SessionKey::ed25519_verifier(public)?;
-        anyhow::ensure!(
-            signing.verifying_key().to_bytes().as_slice() == public_key_bytes(public)?.as_slice(),
-            "the session's private key is not the pair of SESSION_PUBLIC_KEY: the other functions \
-             would refuse every session it signs"
-        );
-        let der = signing.to_pkcs8_der().map_err(|e| anyhow::anyhow!("encoding the session key: {e}"))?;
-        Ok(SessionKey { encoding: Some(EncodingKey::from_ed_der(der.as_bytes())), ..verifier })
+        let key = ed25519_encoding(private_pem, &public_key_bytes(public)?)?;
+        Ok(SessionKey { signer: Signer::Ready(key), ..verifier })
+    }
+
+    /// [`SessionKey::ed25519_issuer`] with the private key loaded when it is first needed:
+    /// checking sessions needs only `public`, and a login has the password to check first.
+    pub fn ed25519_issuer_on_first_use(public: &str, load: LoadPrivateKey) -> anyhow::Result<Self> {
+        let verifier = SessionKey::ed25519_verifier(public)?;
+        let public = public_key_bytes(public)?;
+        Ok(SessionKey {
+            signer: Signer::OnFirstUse { load, public, key: tokio::sync::OnceCell::new() },
+            ..verifier
+        })
     }
 
     /// EdDSA (Ed25519) with the public key only, 32 bytes in unpadded base64url (a JWK's `x`):
@@ -67,20 +86,35 @@ impl SessionKey {
         public_key_bytes(public)?;
         Ok(SessionKey {
             algorithm: Algorithm::EdDSA,
-            encoding: None,
+            signer: Signer::None,
             decoding: DecodingKey::from_ed_components(public.trim())?,
         })
     }
 
     /// Whether this key can sign a session (a function that starts sessions).
     pub fn can_sign(&self) -> bool {
-        self.encoding.is_some()
+        !matches!(self.signer, Signer::None)
     }
 
-    fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
-        let encoding = self.encoding.as_ref().ok_or_else(|| {
-            anyhow::anyhow!("this function has only the session's public key and cannot sign")
-        })?;
+    /// Loads a private key that is read on first use, now; an error says why it cannot sign.
+    /// A function that starts sessions calls it at its cold start, beside its other work, so
+    /// that a bad or missing key is in the log at once.
+    pub async fn ready(&self) -> anyhow::Result<()> {
+        self.encoding().await.map(|_| ())
+    }
+
+    async fn encoding(&self) -> anyhow::Result<&EncodingKey> {
+        match &self.signer {
+            Signer::None => anyhow::bail!("this function has only the session's public key and cannot sign"),
+            Signer::Ready(key) => Ok(key),
+            Signer::OnFirstUse { load, public, key } => {
+                key.get_or_try_init(|| async { ed25519_encoding(&load().await?, public) }).await
+            }
+        }
+    }
+
+    async fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
+        let encoding = self.encoding().await?;
         Ok(jsonwebtoken::encode(&Header::new(self.algorithm), claims, encoding)?)
     }
 
@@ -95,6 +129,20 @@ impl SessionKey {
         validation.set_required_spec_claims(&["exp", "sub"]);
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).ok().map(|t| t.claims)
     }
+}
+
+/// The signing key from a PKCS#8 PEM, which must be the pair of `public`.
+fn ed25519_encoding(private_pem: &str, public: &[u8; 32]) -> anyhow::Result<EncodingKey> {
+    use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+    let signing = ed25519_dalek::SigningKey::from_pkcs8_pem(private_pem.trim())
+        .map_err(|_| anyhow::anyhow!("the session's private key is not an Ed25519 key in PKCS#8 PEM"))?;
+    anyhow::ensure!(
+        signing.verifying_key().as_bytes() == public,
+        "the session's private key is not the pair of SESSION_PUBLIC_KEY: the other functions \
+         would refuse every session it signs"
+    );
+    let der = signing.to_pkcs8_der().map_err(|e| anyhow::anyhow!("encoding the session key: {e}"))?;
+    Ok(EncodingKey::from_ed_der(der.as_bytes()))
 }
 
 /// The 32 bytes of an Ed25519 public key given in unpadded base64url, checked to be a point on
@@ -128,7 +176,7 @@ pub struct Caller {
 }
 
 /// The `Set-Cookie` value that starts a session.
-pub fn cookie(
+pub async fn cookie(
     app: &App,
     account: &AccountNumber,
     session: &sessions::Session,
@@ -139,7 +187,7 @@ pub fn cookie(
         iat: session.created_at,
         exp: session.absolute,
     };
-    let token = app.session_key.sign(&claims).map_err(ApiError::Internal)?;
+    let token = app.session_key.sign(&claims).await.map_err(ApiError::Internal)?;
     let max_age = session.absolute - session.created_at;
     HeaderValue::from_str(&format!(
         "{COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict"
@@ -272,27 +320,27 @@ mod tests {
         Claims { sub: "100200300".into(), sid: "s1".into(), iat: 1_795_000_000, exp: 1_795_086_400 }
     }
 
-    #[test]
-    fn a_verifier_accepts_what_its_issuer_signed_and_cannot_sign_itself() {
+    #[tokio::test]
+    async fn a_verifier_accepts_what_its_issuer_signed_and_cannot_sign_itself() {
         let (private, public) = pair(1);
         let issuer = SessionKey::ed25519_issuer(&private, &public).unwrap();
         let verifier = SessionKey::ed25519_verifier(&public).unwrap();
         assert!(issuer.can_sign() && !verifier.can_sign());
-        let token = issuer.sign(&claims()).unwrap();
+        let token = issuer.sign(&claims()).await.unwrap();
         let read = verifier.verify(&token).expect("the pair's signature is good");
         assert_eq!((read.sub.as_str(), read.sid.as_str(), read.exp), ("100200300", "s1", 1_795_086_400));
-        let refused = verifier.sign(&claims()).unwrap_err().to_string();
+        let refused = verifier.sign(&claims()).await.unwrap_err().to_string();
         assert!(refused.contains("cannot sign"), "{refused}");
     }
 
-    #[test]
-    fn tokens_from_another_key_or_algorithm_are_refused() {
+    #[tokio::test]
+    async fn tokens_from_another_key_or_algorithm_are_refused() {
         use base64::Engine;
         let (private, public) = pair(1);
         let verifier = SessionKey::ed25519_verifier(&public).unwrap();
         let (other_private, other_public) = pair(2);
         let other = SessionKey::ed25519_issuer(&other_private, &other_public).unwrap();
-        assert!(verifier.verify(&other.sign(&claims()).unwrap()).is_none(), "another key pair");
+        assert!(verifier.verify(&other.sign(&claims()).await.unwrap()).is_none(), "another key pair");
         // HS256 keyed with the public key's bytes (the algorithm-confusion forgery), and with the
         // public key's text.
         let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&public).unwrap();
@@ -306,7 +354,7 @@ mod tests {
             assert!(verifier.verify(&forged).is_none(), "an HS256 token");
         }
         // `alg: none` with the issuer's own payload and no signature.
-        let good = SessionKey::ed25519_issuer(&private, &public).unwrap().sign(&claims()).unwrap();
+        let good = SessionKey::ed25519_issuer(&private, &public).unwrap().sign(&claims()).await.unwrap();
         let payload = good.split('.').nth(1).unwrap();
         let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
         assert!(verifier.verify(&format!("{header}.{payload}.")).is_none(), "alg none");
@@ -317,7 +365,53 @@ mod tests {
         assert!(verifier.verify(std::str::from_utf8(&tampered).unwrap()).is_none(), "a changed payload");
         // A local server's HS256 token is no good on AWS either.
         let local = SessionKey::hmac(&[7u8; 32]).unwrap();
-        assert!(verifier.verify(&local.sign(&claims()).unwrap()).is_none());
+        assert!(verifier.verify(&local.sign(&claims()).await.unwrap()).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_private_key_read_on_first_use_is_read_once_checked_and_retried_after_a_failure() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let (private, public) = pair(1);
+        let reads = Arc::new(AtomicUsize::new(0));
+        // The first read fails (SSM unreachable), the next ones answer.
+        let load: LoadPrivateKey = {
+            let (reads, private) = (reads.clone(), private.clone());
+            Box::new(move || {
+                let n = reads.fetch_add(1, Ordering::SeqCst);
+                let private = private.clone();
+                Box::pin(async move {
+                    anyhow::ensure!(n > 0, "SSM is unreachable");
+                    Ok(private)
+                })
+            })
+        };
+        let issuer = SessionKey::ed25519_issuer_on_first_use(&public, load).unwrap();
+        assert!(issuer.can_sign());
+        assert_eq!(reads.load(Ordering::SeqCst), 0, "nothing is read before it is needed");
+        let failed = issuer.ready().await.unwrap_err().to_string();
+        assert!(failed.contains("unreachable"), "{failed}");
+        let verifier = SessionKey::ed25519_verifier(&public).unwrap();
+        let token = issuer.sign(&claims()).await.expect("the second read answers");
+        assert!(verifier.verify(&token).is_some());
+        issuer.sign(&claims()).await.unwrap();
+        issuer.ready().await.unwrap();
+        assert_eq!(reads.load(Ordering::SeqCst), 2, "read once more after the failure, then kept");
+
+        // A key that is not the public key's pair is refused at the first use, every time.
+        let (other, _) = pair(2);
+        let wrong = SessionKey::ed25519_issuer_on_first_use(
+            &public,
+            Box::new(move || {
+                let other = other.clone();
+                Box::pin(async move { Ok(other) })
+            }),
+        )
+        .unwrap();
+        for _ in 0..2 {
+            let refused = wrong.ready().await.unwrap_err().to_string();
+            assert!(refused.contains("not the pair"), "{refused}");
+        }
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub async fn activate(app: &App, request: Request) -> Result<Response<Body>, Api
     app.store.transact(vec![write]).await?;
     with_cookie(
         json(StatusCode::OK, &json!({ "account": account }))?,
-        session::cookie(app, &account, &session)?,
+        session::cookie(app, &account, &session).await?,
     )
 }
 
@@ -100,7 +100,7 @@ pub async fn login(app: &App, request: Request) -> Result<Response<Body>, ApiErr
         identity::login::login(&app.deps(), &form.account, &form.password, &client_ip(&request)).await?;
     with_cookie(
         json(StatusCode::OK, &json!({ "account": account }))?,
-        session::cookie(app, &account, &session)?,
+        session::cookie(app, &account, &session).await?,
     )
 }
 

@@ -192,6 +192,7 @@ impl Payments<'_> {
 
     /// Verifies a callback's checksum, then confirms its order with the bank.
     pub async fn callback(&self, params: &[(String, String)]) -> Result<CallbackOutcome, ConfirmError> {
+        self.gateway.ready().await?;
         let notice = self.gateway.verify_callback(params)?;
         let mut found = self.confirm(OrderRef::Number(&notice.order_number)).await?;
         if found.is_none() {

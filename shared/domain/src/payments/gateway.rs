@@ -146,6 +146,13 @@ pub trait PaymentGateway: Send + Sync {
     /// refunds use refund.do only (docs/payments.md, «Refunds»).
     async fn reverse(&self, order_id: &str) -> Result<(), GatewayError>;
 
+    /// Loads what the gateway needs and has not yet got (a gateway whose secrets are read on
+    /// first use reads them here); [`PaymentGateway::verify_callback`] is called only after it.
+    /// Ready at once unless the gateway says otherwise.
+    async fn ready(&self) -> Result<(), GatewayError> {
+        Ok(())
+    }
+
     /// Checks a callback's checksum over its URL-decoded query parameters.
     fn verify_callback(&self, params: &[(String, String)]) -> Result<CallbackNotice, CallbackRefused>;
 }
