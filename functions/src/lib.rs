@@ -65,13 +65,12 @@ pub async fn aws_app() -> anyhow::Result<App> {
     let documents = Arc::new(S3Documents::on_first_use(&sdk, env("BUCKET_NAME")?));
     let mailer = Arc::new(SesMailer::on_first_use(&sdk, from, ids.clone()));
     let session_key = Arc::new(session_key(&secrets, optional_env("SESSION_PUBLIC_KEY"))?);
-    let bank = match secrets.bank.is_some() {
-        true => Some(Arc::new(BankOnFirstUse::new(
-            secrets.clone(),
-            env("SBERBANK_USER_NAME")?,
-            std::env::var("SBERBANK_CALLBACK_SIGNATURE").ok(),
-        ))),
-        false => None,
+    let bank = if secrets.bank.is_some() {
+        let user_name = env("SBERBANK_USER_NAME")?;
+        let signature = std::env::var("SBERBANK_CALLBACK_SIGNATURE").ok();
+        Some(Arc::new(BankOnFirstUse::new(secrets.clone(), user_name, signature)))
+    } else {
+        None
     };
     let built = started.elapsed();
     if secrets.any() {

@@ -1,6 +1,7 @@
 //! Identity benchmarks for scripts/bench-identity, on the embedded store in a temporary
 //! folder: argon2id hashing with Svet's parameters, the login handler's latency in-process,
-//! and registration end to end (checks, hash, transaction, activation mail to the outbox).
+//! registration end to end (checks, hash, transaction, activation mail to the outbox), and the
+//! session check of a request with an HS256 session (local) and an EdDSA one (AWS).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -104,6 +105,37 @@ async fn main() -> anyhow::Result<()> {
         anyhow::ensure!(status == 200, "login {i} answered {status}");
     }
     report("login handler in-process (argon2 verify, store reads, session write)", &mut times);
+
+    // The session check of every request with a session, as the local server signs (HS256) and
+    // as the functions on AWS do (EdDSA, the public key only): GET /api/me, whose other work
+    // is one store read.
+    let signing = ed25519_dalek::SigningKey::from_bytes(&[5u8; 32]);
+    let pem = {
+        use ed25519_dalek::pkcs8::EncodePrivateKey;
+        signing.to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)?.to_string()
+    };
+    let public = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signing.verifying_key().to_bytes())
+    };
+    let eddsa = App { session_key: Arc::new(SessionKey::ed25519_issuer(&pem, &public)?), ..app.clone() };
+    for (name, app) in [("HS256", &app), ("EdDSA", &eddsa)] {
+        let login = json!({ "account": "300000000", "password": "Светлячок-2026" });
+        let (status, _, cookie) = send(app, Method::POST, "/api/login", login, 0, None).await;
+        anyhow::ensure!(status == 200, "login answered {status}");
+        let cookie = cookie.ok_or_else(|| anyhow::anyhow!("no session cookie"))?;
+        let mut times = Vec::new();
+        for i in 0..requests * 10 {
+            let started = Instant::now();
+            let (status, _, _) = send(app, Method::GET, "/api/me", Value::Null, i, Some(&cookie)).await;
+            times.push(started.elapsed());
+            anyhow::ensure!(status == 200, "me {i} answered {status}");
+        }
+        report(
+            &format!("GET /api/me with an {name} session (signature check and one store read)"),
+            &mut times,
+        );
+    }
     Ok(())
 }
 
@@ -138,13 +170,32 @@ fn app(dir: &std::path::Path) -> anyhow::Result<App> {
 /// One request through the router and `dispatch`, from its own IP (the per-IP limits would
 /// otherwise stop a benchmark).
 async fn call(app: &App, method: Method, path: &str, body: Value, i: usize) -> (u16, Value) {
-    let mut request = http::Request::builder()
+    let (status, body, _) = send(app, method, path, body, i, None).await;
+    (status, body)
+}
+
+/// [`call`] with a session cookie sent, and the one set returned.
+async fn send(
+    app: &App,
+    method: Method,
+    path: &str,
+    body: Value,
+    i: usize,
+    cookie: Option<&str>,
+) -> (u16, Value, Option<String>) {
+    let mut builder = http::Request::builder()
         .method(method.clone())
         .uri(path)
         .header("content-type", "application/json")
-        .header("origin", ORIGIN)
-        .body(lambda_http::Body::Text(body.to_string()))
-        .expect("a valid request");
+        .header("origin", ORIGIN);
+    if let Some(cookie) = cookie {
+        builder = builder.header("cookie", format!("{}={cookie}", svet_api::session::COOKIE));
+    }
+    let body = match body {
+        Value::Null => lambda_http::Body::Empty,
+        body => lambda_http::Body::Text(body.to_string()),
+    };
+    let mut request = builder.body(body).expect("a valid request");
     request.extensions_mut().insert(ClientIp(format!(
         "10.{}.{}.{}",
         i / 65536 % 256,
@@ -153,7 +204,14 @@ async fn call(app: &App, method: Method, path: &str, body: Value, i: usize) -> (
     )));
     let (route, _) = find(ROUTES, &method, path).expect("a route");
     let response = svet_api::dispatch(app, route, request).await;
-    (response.status().as_u16(), serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null))
+    let set = response
+        .headers()
+        .get(http::header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix(svet_api::session::COOKIE)?.strip_prefix('='))
+        .map(|v| v.split(';').next().unwrap_or("").to_owned());
+    let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
+    (response.status().as_u16(), body, set)
 }
 
 fn report(what: &str, times: &mut [Duration]) {
