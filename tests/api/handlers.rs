@@ -159,10 +159,10 @@ async fn a_session_signed_at_activation_is_checked_with_the_public_key_alone() {
     assert_eq!(me.body["account"], "180211111");
 
     // The same login through a function with the public key only: the password is right, but
-    // no cookie can be signed there, so no session starts.
+    // no cookie can be signed there, so no session starts (503, as when the key cannot be read).
     let login = serde_json::json!({ "account": "180211111", "password": "Светлячок-2026" });
     let refused = portal.call_on(&reader, Method::POST, "/api/login", Some(login), None).await;
-    assert_eq!(refused.status, 500, "{:?}", refused.body);
+    assert_eq!(refused.status, 503, "{:?}", refused.body);
     assert!(refused.cookie.is_none());
 
     // Another deployment's pair: its cookies are no good here.
@@ -177,4 +177,44 @@ async fn a_session_signed_at_activation_is_checked_with_the_public_key_alone() {
     let foreign = foreign.cookie.expect("a cookie signed with the other key");
     let me = portal.call_on(&reader, Method::GET, "/api/me", None, Some(&foreign)).await;
     assert_eq!(me.status, 401);
+}
+
+/// A login function whose signing key cannot be read yet (SSM unreachable at its first need)
+/// answers 503 to an activation and spends nothing: the same link works once the key comes.
+#[tokio::test]
+async fn an_activation_without_its_signing_key_spends_nothing() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let mut portal = Portal::aws().await;
+    let (pem, public) = crate::helpers::session_pair();
+    let reachable = Arc::new(AtomicBool::new(false));
+    let load: svet_api::session::LoadPrivateKey = {
+        let reachable = reachable.clone();
+        Box::new(move || {
+            let (reachable, pem) = (reachable.load(Ordering::SeqCst), pem.clone());
+            Box::pin(async move {
+                anyhow::ensure!(reachable, "SSM is unreachable");
+                Ok(pem)
+            })
+        })
+    };
+    portal.app.session_key = Arc::new(SessionKey::ed25519_issuer_on_first_use(&public, load).unwrap());
+    let email = portal.email("offline-key");
+    let form = serde_json::json!({
+        "account": "180211112", "password": "Светлячок-2026", "password_confirm": "Светлячок-2026",
+        "email": email, "address": "г. Калуга, ул. Кирова, д. 3, кв. 41", "consent": true,
+    });
+    assert_eq!(portal.post("/api/register", form).await.status, 201);
+    let token = portal.last_token(&email, "activate.html").await;
+
+    let refused = portal.post("/api/activate", serde_json::json!({ "token": token })).await;
+    assert_eq!(refused.status, 503, "{:?}", refused.body);
+    assert!(refused.cookie.is_none());
+    let login = serde_json::json!({ "account": "180211112", "password": "Светлячок-2026" });
+    assert_eq!(portal.post("/api/login", login.clone()).await.status, 403, "not activated yet");
+
+    reachable.store(true, Ordering::SeqCst);
+    let activated = portal.post("/api/activate", serde_json::json!({ "token": token })).await;
+    assert_eq!(activated.status, 200, "the same link, once the key comes: {:?}", activated.body);
+    let me = portal.call(Method::GET, "/api/me", None, activated.cookie.as_deref()).await;
+    assert_eq!(me.status, 200);
 }

@@ -56,6 +56,9 @@ struct TokenForm {
 pub async fn activate(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     same_origin(app, &request)?;
     let form: TokenForm = json_body(&request)?;
+    // The key that signs the session first: without it (SSM unreachable) the link is not
+    // spent and works again a moment later.
+    app.session_key.ready().await.map_err(ApiError::Unavailable)?;
     let deps = app.deps();
     let account = identity::register::activate(&deps, &form.token).await?;
     let (session, write) =
@@ -96,8 +99,15 @@ struct LoginForm {
 pub async fn login(app: &App, request: Request) -> Result<Response<Body>, ApiError> {
     same_origin(app, &request)?;
     let form: LoginForm = json_body(&request)?;
-    let (account, session) =
-        identity::login::login(&app.deps(), &form.account, &form.password, &client_ip(&request)).await?;
+    // The signing key is read (on its first use in a Lambda container) while the password is
+    // checked; without it the login answers 503 and the customer tries again.
+    let (deps, ip) = (app.deps(), client_ip(&request));
+    let (ready, outcome) = tokio::join!(
+        app.session_key.ready(),
+        identity::login::login(&deps, &form.account, &form.password, &ip),
+    );
+    let (account, session) = outcome?;
+    ready.map_err(ApiError::Unavailable)?;
     with_cookie(
         json(StatusCode::OK, &json!({ "account": account }))?,
         session::cookie(app, &account, &session).await?,
