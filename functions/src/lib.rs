@@ -76,7 +76,7 @@ pub async fn aws_app() -> anyhow::Result<App> {
     if secrets.any() {
         // Read and check the secrets now, beside the runtime's first poll: a request that needs
         // them waits only for the rest of the read, and a missing or bad one is in the log at
-        // once (the request that needs it answers 503 or 500, and the next tries again).
+        // once (the request that needs it answers 503, and the next tries again).
         let (key, bank) = (session_key.clone(), bank.clone());
         let signs = secrets.session.is_some();
         tokio::spawn(async move {

@@ -1,7 +1,7 @@
 //! The browser session: a JWT (EdDSA on AWS, HS256 on the local server: [`SessionKey`]) in an
-//! HttpOnly, Secure, SameSite=Strict cookie that names a server-side session record. Both must hold: a valid signature, an unexpired token,
-//! and a live record (so «Выход» or a password change ends it at once). State-changing
-//! requests must come from our own origin.
+//! HttpOnly, Secure, SameSite=Strict cookie that names a server-side session record. Both must
+//! hold: a valid signature, an unexpired token, and a live record (so «Выход» or a password
+//! change ends it at once). State-changing requests must come from our own origin.
 
 use http::{HeaderValue, Method, header};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -97,8 +97,8 @@ impl SessionKey {
     }
 
     /// Loads a private key that is read on first use, now; an error says why it cannot sign.
-    /// A function that starts sessions calls it at its cold start, beside its other work, so
-    /// that a bad or missing key is in the log at once.
+    /// A function that starts sessions calls it at its cold start, beside its other work (so
+    /// that a bad or missing key is in the log at once), and before it starts a session.
     pub async fn ready(&self) -> anyhow::Result<()> {
         self.encoding().await.map(|_| ())
     }
