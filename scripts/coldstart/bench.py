@@ -43,6 +43,7 @@ TABLE = "svet-bench"
 BUCKET = "svet-bench-123456789012-documents"
 QUEUE = "svet-bench-bills"
 
+
 def session_pair():
     """A fresh Ed25519 pair for the sessions: the private key's PKCS#8 PEM (the SSM value) and
     the public key in unpadded base64url (SESSION_PUBLIC_KEY)."""
@@ -573,8 +574,8 @@ def main():
     results = {n: [] for n in [HELLO] + names}
     for r in range(args.runs):
         # hello first, then every function, then hello again: two baseline samples a round.
-        # The functions' order turns by one each round: the start right after the baseline's
-        # is often slower on this machine, and a fixed order put that on one function.
+        # The functions' order turns by one each round, so that no function always takes the
+        # same place in a round (whatever the machine does at that moment).
         turned = names[r % len(names) :] + names[: r % len(names)] if names else names
         for name in [HELLO] + turned + [HELLO]:
             path, memory, timeout_s, fenv, event = plan(name)
