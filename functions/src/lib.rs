@@ -128,9 +128,7 @@ fn session_key(secrets: &Arc<Secrets>, public: Option<String>) -> anyhow::Result
                     let secrets = secrets.clone();
                     Box::pin(async move {
                         let pem = secrets.get().await?.session_key.clone();
-                        let pem = pem.ok_or_else(|| anyhow::anyhow!("SSM answered no session key"))?;
-                        String::from_utf8(pem)
-                            .map_err(|_| anyhow::anyhow!("the session's private key is not UTF-8"))
+                        pem.ok_or_else(|| anyhow::anyhow!("SSM answered no session key"))
                     })
                 }),
             )
@@ -169,13 +167,13 @@ struct Secrets {
 }
 
 struct SecretValues {
-    session_key: Option<Vec<u8>>,
+    /// The session's private key, a PKCS#8 PEM.
+    session_key: Option<String>,
     bank: Option<BankSecrets>,
 }
 
 /// What the bank's gateway needs beyond the environment's plain settings.
 struct BankSecrets {
-    url: String,
     password: String,
     callback_key: String,
 }
@@ -221,23 +219,19 @@ impl Secrets {
         if let Some((_, password, callback_key)) = &self.bank {
             names.extend([password.as_str(), callback_key.as_str()]);
         }
-        if names.is_empty() {
-            return Ok(SecretValues { session_key: None, bank: None });
-        }
         let mut values = svet_aws::secrets::ssm_secrets(&self.sdk, &names).await?.into_iter();
         let mut next = || values.next().ok_or_else(|| anyhow::anyhow!("SSM answered fewer values"));
-        let session_key = match self.session {
-            Some(_) => Some(next()?),
-            None => None,
-        };
         let text = |bytes: Vec<u8>, what: &str| {
             String::from_utf8(bytes)
                 .map(|s| s.trim().to_owned())
                 .map_err(|_| anyhow::anyhow!("{what} is not UTF-8"))
         };
+        let session_key = match self.session {
+            Some(_) => Some(text(next()?, "the session's private key")?),
+            None => None,
+        };
         let bank = match &self.bank {
-            Some((url, _, _)) => Some(BankSecrets {
-                url: url.clone(),
+            Some(_) => Some(BankSecrets {
                 password: text(next()?, "the bank password")?,
                 callback_key: text(next()?, "the callback key")?,
             }),
@@ -273,7 +267,9 @@ impl BankOnFirstUse {
                     user_name: self.user_name.clone(),
                     password: Secret::new(bank.password.clone()),
                 };
-                let client = Client::new(GatewayConfig::new(Url::parse(&bank.url)?, credentials))?;
+                let (url, _, _) =
+                    self.secrets.bank.as_ref().ok_or_else(|| anyhow::anyhow!("SBERBANK_URL is not set"))?;
+                let client = Client::new(GatewayConfig::new(Url::parse(url)?, credentials))?;
                 anyhow::Ok(SberbankGateway::new(
                     client,
                     callback_key_of(self.signature.as_deref(), &bank.callback_key)?,
