@@ -500,6 +500,17 @@ def phase_table(logs, names):
     return lines
 
 
+def elf_kind(path):
+    """"pie" or "fixed" from the ELF header's e_type: functions/build.rs links the bootstraps
+    without PIE, and a table should say which kind it timed."""
+    with open(path, "rb") as f:
+        header = f.read(18)
+    if header[:4] != b"\x7fELF":
+        return "not ELF"
+    e_type = int.from_bytes(header[16:18], "little")
+    return {2: "fixed", 3: "pie"}.get(e_type, f"e_type {e_type}")
+
+
 def median(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -605,6 +616,7 @@ def main():
             {
                 "name": name,
                 "kind": "baseline" if base_name(name) == HELLO else ("http" if base_name(name) in routes else "job"),
+                "link": elf_kind(path),
                 "memory_mb": memory,
                 "size_bytes": path.stat().st_size,
                 "init_ms": init,
@@ -638,13 +650,14 @@ def main():
         f"Cold start, {args.runs} starts each, medians; {meta['date']}; load average after"
         f" {meta['loadavg_after'][0]:.1f}; one SSM GetParameter on moto (boto3) {ssm_ms:.1f} ms",
         "",
-        "| function | kind | memory | size | init | init, fastest | first invoke | init ÷ hello | fastest ÷ hello's"
-        " | invoke ÷ hello | (init+invoke) ÷ hello | RSS | answer |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| function | kind | link | memory | size | init | init, fastest | first invoke | init ÷ hello"
+        " | fastest ÷ hello's | invoke ÷ hello | (init+invoke) ÷ hello | RSS | answer |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         lines.append(
-            f"| {row['name']} | {row['kind']} | {row['memory_mb']} MB | {row['size_bytes'] / 1e6:.2f} MB"
+            f"| {row['name']} | {row['kind']} | {row['link']} | {row['memory_mb']} MB"
+            f" | {row['size_bytes'] / 1e6:.2f} MB"
             f" | {f(row['init_ms'])} ms | {f(row['init_min_ms'])} ms | {f(row['invoke_ms'], 2)} ms"
             f" | {f(row['init_ratio'])}× | {f(row['init_min_ratio'])}×"
             f" | {f(row['invoke_ratio'])}× | {f(row['total_ratio'])}× | {f((row['rss_kb'] or 0) / 1024)} MB"
