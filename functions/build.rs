@@ -6,9 +6,9 @@
 //! vtables). The dynamic loader applies every one at each start and so writes to, and copies,
 //! some 220 pages: measured at 1.2 ms of a 5.4 ms init (docs/performance.md, «Cold start»).
 //! The trade-off (the executable's own code at a fixed address; the stack, heap and shared
-//! libraries stay randomised) is in docs/security.md, «Executables». The dependencies' code is
-//! still compiled position-independent; only the final link changes, here and nowhere else in
-//! the workspace.
+//! libraries stay randomised) is in docs/security.md, «Beyond the six chapters». The
+//! dependencies' code is still compiled position-independent; only the final link changes,
+//! here and nowhere else in the workspace.
 
 fn main() {
     println!("cargo::rustc-link-arg-bins=-no-pie");
