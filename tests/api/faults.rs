@@ -1126,6 +1126,7 @@ fn moto_address() -> SocketAddr {
 async fn sdk_at(address: SocketAddr) -> svet_aws::aws_config::SdkConfig {
     use svet_aws::aws_config::{self, BehaviorVersion, Region};
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(svet_aws::http_client())
         .region(Region::new("eu-central-1"))
         .endpoint_url(format!("http://{address}"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(

@@ -78,6 +78,7 @@ async fn an_unreachable_dynamodb_gives_503() {
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     let sdk = svet_aws::aws_config::defaults(svet_aws::aws_config::BehaviorVersion::latest())
+        .http_client(svet_aws::http_client())
         .region(svet_aws::aws_config::Region::new("eu-central-1"))
         .endpoint_url(format!("http://127.0.0.1:{port}"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("t", "t", None, None, "static"))

@@ -26,6 +26,7 @@ pub fn moto_endpoint() -> String {
 /// SDK configuration for moto, whatever the environment holds.
 pub async fn sdk() -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(svet_aws::http_client())
         .region(Region::new("eu-central-1"))
         .endpoint_url(moto_endpoint())
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(

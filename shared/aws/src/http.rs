@@ -6,8 +6,8 @@
 //! per service client, even in a function that makes no request before its first event.
 //! Here every service client built from one SDK configuration shares one HTTP client, which
 //! sets up its connector on the first request, and trusts only the five roots of Amazon Trust
-//! Services, the CA of every AWS endpoint, taken from Mozilla's roots compiled into the binary
-//! (webpki-root-certs): no file is read.
+//! Services, the CA of every AWS endpoint, picked out of Mozilla's roots (webpki-root-certs) by
+//! fingerprint at build time (build.rs) and compiled in as PEM text: no file is read.
 //!
 //! The connector is still the SDK's own: hyper, rustls on aws-lc with the SDK's cipher suites
 //! and key exchange, its timeouts and its classification of errors for retries. Servers'
@@ -15,8 +15,9 @@
 //! host is not trusted, nor any other public CA: none of them can stand in for an AWS endpoint.
 //! It is also quicker. The SDK's trust store takes PEM text only, and turning Mozilla's 118
 //! roots into PEM and back cost about 0.8 ms of a core on each function's first AWS request
-//! (`perf record` of 60 starts of `login`, docs/performance.md, «Cold start»); five cost
-//! little.
+//! (`perf record` of 60 starts of `login`, docs/performance.md, «Cold start»), and picking the
+//! five out at run time (hashing all 118, encoding five) still about 0.2 ms; parsing the five
+//! from text made at build time costs little.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -28,7 +29,6 @@ use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
 };
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use sha2::{Digest, Sha256};
 
 /// One HTTP client for every service client of an SDK configuration; see the module's notes.
 pub fn http_client() -> SharedHttpClient {
@@ -60,7 +60,7 @@ impl HttpClient for OnFirstRequest {
 }
 
 fn https_client() -> SharedHttpClient {
-    let trust = TrustStore::empty().with_pem_certificate(amazon_roots_pem());
+    let trust = TrustStore::empty().with_pem_certificate(AMAZON_ROOTS_PEM);
     let tls = TlsContext::builder()
         .with_trust_store(trust)
         .build()
@@ -71,86 +71,34 @@ fn https_client() -> SharedHttpClient {
         .build_https()
 }
 
-/// The roots of Amazon Trust Services by SHA-256 fingerprint, as published at
-/// <https://www.amazontrust.com/repository/>. Every AWS endpoint's certificate chains to one
-/// of them (Starfield Services G2 cross-signs Amazon Root CA 1–4 for older clients).
-const AMAZON_TRUST_SERVICES: [(&str, [u8; 32]); 5] = [
-    ("Amazon Root CA 1", hex("8ecde6884f3d87b1125ba31ac3fcb13d7016de7f57cc904fe1cb97c6ae98196e")),
-    ("Amazon Root CA 2", hex("1ba5b2aa8c65401a82960118f80bec4f62304d83cec4713a19c39c011ea46db4")),
-    ("Amazon Root CA 3", hex("18ce6cfe7bf14e60b2e347b8dfe868cb31d02ebb3ada271569f50343b46db3a4")),
-    ("Amazon Root CA 4", hex("e35d28419ed02025cfa69038cd623962458da5c695fbdea3c22b0bfb25897092")),
-    (
-        "Starfield Services Root Certificate Authority - G2",
-        hex("568d6905a2c88708a4b3025190edcfedb1974a606a13c6e5290fcb2ae63edab5"),
-    ),
-];
-
-/// 32 bytes from 64 hex digits, at compile time.
-const fn hex(digits: &str) -> [u8; 32] {
-    let digits = digits.as_bytes();
-    assert!(digits.len() == 64, "a SHA-256 fingerprint is 64 hex digits");
-    let mut bytes = [0u8; 32];
-    let mut i = 0;
-    while i < 32 {
-        bytes[i] = nibble(digits[2 * i]) << 4 | nibble(digits[2 * i + 1]);
-        i += 1;
-    }
-    bytes
-}
-
-const fn nibble(digit: u8) -> u8 {
-    match digit {
-        b'0'..=b'9' => digit - b'0',
-        b'a'..=b'f' => digit - b'a' + 10,
-        _ => panic!("a fingerprint is lowercase hex"),
-    }
-}
-
-/// Amazon Trust Services' roots from Mozilla's compiled-in set.
-fn amazon_roots() -> impl Iterator<Item = &'static [u8]> {
-    webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().map(|cert| cert.as_ref()).filter(|der| {
-        let fingerprint: [u8; 32] = Sha256::digest(der).into();
-        AMAZON_TRUST_SERVICES.iter().any(|(_, pinned)| *pinned == fingerprint)
-    })
-}
-
-/// Those roots as one PEM text (the SDK's trust store takes PEM).
-fn amazon_roots_pem() -> Vec<u8> {
-    let mut pem = Vec::with_capacity(AMAZON_TRUST_SERVICES.len() * 2_100);
-    for der in amazon_roots() {
-        pem.extend_from_slice(b"-----BEGIN CERTIFICATE-----\n");
-        let base64 = aws_smithy_types::base64::encode(der);
-        for line in base64.as_bytes().chunks(64) {
-            pem.extend_from_slice(line);
-            pem.push(b'\n');
-        }
-        pem.extend_from_slice(b"-----END CERTIFICATE-----\n");
-    }
-    pem
-}
+/// Amazon Trust Services' five roots as one PEM text (the SDK's trust store takes PEM),
+/// picked out of Mozilla's roots by SHA-256 fingerprint at build time (build.rs,
+/// src/amazon_roots.rs).
+const AMAZON_ROOTS_PEM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/amazon_roots.pem"));
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// All five pinned roots are in Mozilla's set (a new webpki-root-certs that dropped or
-    /// changed one fails here, not on AWS), and they read back from the PEM as the same
-    /// certificates, each with its own name.
+    include!("amazon_roots.rs");
+
+    /// The PEM text the build wrote holds the five pinned roots, in the table's order, each
+    /// one of Mozilla's roots (a new webpki-root-certs that dropped or changed one fails the
+    /// build, and this test), each with its own name, and nothing else.
     #[test]
     fn the_trust_store_is_amazon_trust_services_five_roots() {
         use rustls_pki_types::CertificateDer;
         use rustls_pki_types::pem::PemObject;
-        let found: Vec<&[u8]> = amazon_roots().collect();
-        assert_eq!(found.len(), AMAZON_TRUST_SERVICES.len(), "each pinned root is in Mozilla's set once");
-        let pem = amazon_roots_pem();
+        use sha2::{Digest, Sha256};
         let read: Vec<CertificateDer<'_>> =
-            CertificateDer::pem_slice_iter(&pem).collect::<Result<_, _>>().expect("valid PEM");
-        assert_eq!(read.iter().map(|c| c.as_ref()).collect::<Vec<_>>(), found);
-        for (name, pinned) in AMAZON_TRUST_SERVICES {
-            let der = found
-                .iter()
-                .find(|der| <[u8; 32]>::from(Sha256::digest(der)) == pinned)
-                .unwrap_or_else(|| panic!("{name} is in the set"));
+            CertificateDer::pem_slice_iter(AMAZON_ROOTS_PEM).collect::<Result<_, _>>().expect("valid PEM");
+        assert_eq!(read.len(), AMAZON_TRUST_SERVICES.len(), "five certificates, no more");
+        for (der, (name, pinned)) in read.iter().zip(AMAZON_TRUST_SERVICES) {
+            assert_eq!(<[u8; 32]>::from(Sha256::digest(der)), pinned, "{name}: the pinned fingerprint");
+            assert!(
+                webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().any(|root| root.as_ref() == der.as_ref()),
+                "{name} is one of Mozilla's roots"
+            );
             // A self-signed root names itself as subject and issuer.
             let named = der.windows(name.len()).filter(|w| *w == name.as_bytes()).count();
             assert_eq!(named, 2, "{name}: the certificate with its fingerprint carries its name");
