@@ -8,6 +8,10 @@ moto's server (AWS_ENDPOINT_URL). Per start:
 
   init          exec (just before the process is spawned) -> its first GET invocation/next
   first invoke  the event handed out (response headers written) -> its response posted
+  moto's share  of the first invoke: the time within it while one of the bootstrap's AWS
+                requests was out (a timing proxy per start sits between the bootstrap and moto
+                and notes each request's span); "first invoke, less moto" takes it off, what is
+                left is the bootstrap's own work. The hello-world calls no service.
 
 Rounds go over every binary in turn, the hello-world baseline (functions/examples/hello_lambda)
 included in each round, so load on the machine falls on both alike. Medians over the rounds.
@@ -19,6 +23,7 @@ as NAME@before: a before/after comparison under one machine load.
 
 import argparse
 import base64
+import http.client
 import json
 import os
 import re
@@ -33,6 +38,7 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -138,6 +144,7 @@ class Run:
         self.t_done = None
         self.outcome = None  # "response" | "error" | "init-error"
         self.body = b""
+        self.service_spans = []  # [start, end] of each AWS request, through ServiceProxy
         self.first_next = threading.Event()
         self.done = threading.Event()
         self.stop = threading.Event()
@@ -216,6 +223,75 @@ class Server(ThreadingHTTPServer):
         # A bootstrap killed while its next request is held resets the connection.
         if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             super().handle_error(request, client_address)
+
+
+class ServiceProxy(BaseHTTPRequestHandler):
+    """Between one bootstrap and moto: forwards each request as it came (one kept-alive
+    connection to moto per connection from the bootstrap) and notes when it arrived and when its
+    answer went back, so that the bench can tell the bootstrap's own time from the time it
+    waited on a service."""
+
+    protocol_version = "HTTP/1.1"
+    HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection"}
+
+    def log_message(self, *args):
+        pass
+
+    def _body(self):
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _forward(self):
+        span = [time.perf_counter_ns(), None]  # open until the answer has gone back
+        self.server.run.service_spans.append(span)
+        body = self._body()
+        upstream = getattr(self, "upstream", None)
+        if upstream is None:
+            target = urlsplit(self.server.moto_url)
+            upstream = self.upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in self.HOP_BY_HOP}
+        upstream.request(self.command, self.path, body=body or None, headers=headers)
+        answer = upstream.getresponse()
+        data = answer.read()
+        self.send_response_only(answer.status, answer.reason)
+        for k, v in answer.getheaders():
+            if k.lower() not in self.HOP_BY_HOP:
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        self.wfile.flush()
+        span[1] = time.perf_counter_ns()
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
+
+    def finish(self):
+        super().finish()
+        if getattr(self, "upstream", None) is not None:
+            self.upstream.close()
+
+
+def busy_ns(spans, start, end):
+    """How long within [start, end] at least one of the spans was open (a span still open at
+    the end counts to the end)."""
+    total, reach = 0, start
+    for a, b in sorted((a, end if b is None else b) for a, b in spans):
+        a, b = max(a, reach), min(b, end)
+        if b > a:
+            total += b - a
+            reach = b
+    return total
 
 
 # --- what each bootstrap gets ---------------------------------------------------------------
@@ -431,7 +507,14 @@ def start(binary_path, env, event, timeout_s, log, timeout=30.0):
     server = Server(("127.0.0.1", 0), Emulator)
     server.run = run
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    env = dict(env, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}")
+    proxy = Server(("127.0.0.1", 0), ServiceProxy)
+    proxy.run, proxy.moto_url = run, env["AWS_ENDPOINT_URL"]
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    env = dict(
+        env,
+        AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}",
+        AWS_ENDPOINT_URL=f"http://127.0.0.1:{proxy.server_address[1]}",
+    )
     # The binary read into the page cache first: this machine's host takes back page cache
     # within minutes, and a start that reads 35 MB from the virtual disk measured the disk.
     with open(binary_path, "rb") as binary:
@@ -442,7 +525,14 @@ def start(binary_path, env, event, timeout_s, log, timeout=30.0):
         proc = subprocess.Popen(
             [str(binary_path)], env=env, cwd=env["HOME"], stdout=out, stderr=subprocess.STDOUT
         )
-        result = {"init_ms": None, "invoke_ms": None, "outcome": None, "status": None, "rss_kb": None}
+        result = {
+            "init_ms": None,
+            "invoke_ms": None,
+            "invoke_moto_ms": None,
+            "outcome": None,
+            "status": None,
+            "rss_kb": None,
+        }
         try:
             waited = run.first_next.wait(timeout)
             if event is not None and waited and run.outcome is None:
@@ -451,6 +541,14 @@ def start(binary_path, env, event, timeout_s, log, timeout=30.0):
                 result["init_ms"] = (run.t_next - t0) / 1e6
             if run.t_done is not None and run.t_handout is not None:
                 result["invoke_ms"] = (run.t_done - run.t_handout) / 1e6
+                result["invoke_moto_ms"] = busy_ns(list(run.service_spans), run.t_handout, run.t_done) / 1e6
+                # Where the bootstrap's own share of it went: before its first AWS request of
+                # the invoke arrived, and after the last answer went back (results.json only).
+                spans = [sp for sp in list(run.service_spans) if run.t_handout <= sp[0] <= run.t_done]
+                if spans:
+                    result["invoke_to_first_request_ms"] = (spans[0][0] - run.t_handout) / 1e6
+                    if spans[-1][1] is not None:
+                        result["invoke_after_last_answer_ms"] = (run.t_done - spans[-1][1]) / 1e6
             result["outcome"] = run.outcome or ("init-only" if run.t_next else "no-next")
             if proc.poll() is not None and run.t_next is None:
                 result["outcome"] = f"exited {proc.returncode}"
@@ -464,8 +562,9 @@ def start(binary_path, env, event, timeout_s, log, timeout=30.0):
             run.stop.set()
             proc.kill()
             proc.wait()
-            server.shutdown()
-            server.server_close()
+            for s in (server, proxy):
+                s.shutdown()
+                s.server_close()
     return result
 
 
@@ -597,7 +696,8 @@ def main():
             results[name].append(res)
             print(
                 f"round {r + 1}/{args.runs} {name:24} init {res['init_ms'] or float('nan'):8.2f} ms"
-                f"  first invoke {res['invoke_ms'] or float('nan'):8.2f} ms  {res['outcome']} {res['status'] or ''}",
+                f"  first invoke {res['invoke_ms'] or float('nan'):8.2f} ms"
+                f" (moto {res['invoke_moto_ms'] or 0:5.2f} ms)  {res['outcome']} {res['status'] or ''}",
                 flush=True,
             )
     hello = results[HELLO]
@@ -611,6 +711,8 @@ def main():
         init = median([x["init_ms"] for x in xs])
         init_min = min((x["init_ms"] for x in xs if x["init_ms"] is not None), default=None)
         inv = median([x["invoke_ms"] for x in xs])
+        moto = median([x["invoke_moto_ms"] for x in xs])
+        own = median([x["invoke_ms"] - x["invoke_moto_ms"] for x in xs if x["invoke_ms"] is not None])
         outcomes = sorted({f"{x['outcome']}{' ' + str(x['status']) if x['status'] else ''}" for x in xs})
         rows.append(
             {
@@ -627,6 +729,9 @@ def main():
                 # disturbed sample of both.
                 "init_min_ratio": init_min / h_init_min if init_min and h_init_min else None,
                 "invoke_ratio": inv / h_inv if inv and h_inv else None,
+                "invoke_moto_ms": moto,
+                "invoke_own_ms": own,
+                "invoke_own_ratio": own / h_inv if own and h_inv else None,
                 "total_ratio": (init + inv) / (h_init + h_inv) if init and inv and h_init and h_inv else None,
                 "rss_kb": median([x["rss_kb"] for x in xs]),
                 "outcomes": outcomes,
@@ -650,17 +755,20 @@ def main():
         f"Cold start, {args.runs} starts each, medians; {meta['date']}; load average after"
         f" {meta['loadavg_after'][0]:.1f}; one SSM GetParameter on moto (boto3) {ssm_ms:.1f} ms",
         "",
-        "| function | kind | link | memory | size | init | init, fastest | first invoke | init ÷ hello"
-        " | fastest ÷ hello's | invoke ÷ hello | (init+invoke) ÷ hello | RSS | answer |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| function | kind | link | memory | size | init | init, fastest | first invoke | of it, moto"
+        " | init ÷ hello | fastest ÷ hello's | invoke ÷ hello | invoke less moto ÷ hello"
+        " | (init+invoke) ÷ hello | RSS | answer |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         lines.append(
             f"| {row['name']} | {row['kind']} | {row['link']} | {row['memory_mb']} MB"
             f" | {row['size_bytes'] / 1e6:.2f} MB"
             f" | {f(row['init_ms'])} ms | {f(row['init_min_ms'])} ms | {f(row['invoke_ms'], 2)} ms"
+            f" | {f(row['invoke_moto_ms'], 2)} ms"
             f" | {f(row['init_ratio'])}× | {f(row['init_min_ratio'])}×"
-            f" | {f(row['invoke_ratio'])}× | {f(row['total_ratio'])}× | {f((row['rss_kb'] or 0) / 1024)} MB"
+            f" | {f(row['invoke_ratio'])}× | {f(row['invoke_own_ratio'])}×"
+            f" | {f(row['total_ratio'])}× | {f((row['rss_kb'] or 0) / 1024)} MB"
             f" | {', '.join(row['outcomes'])} |"
         )
     phases = phase_table(out / "logs", [n for n in names if PHASES in n])
