@@ -218,6 +218,19 @@ class Server(ThreadingHTTPServer):
 
     daemon_threads = True
     run = None
+    moto_url = None  # where a ServiceProxy forwards to
+
+    @classmethod
+    def serving(cls, handler, run, moto_url=None):
+        """A server on a free loopback port, answering in a thread of its own."""
+        server = cls(("127.0.0.1", 0), handler)
+        server.run, server.moto_url = run, moto_url
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
+
+    def close(self):
+        self.shutdown()
+        self.server_close()
 
     def handle_error(self, request, client_address):
         # A bootstrap killed while its next request is held resets the connection.
@@ -504,12 +517,8 @@ def rss_kb(pid):
 
 def start(binary_path, env, event, timeout_s, log, timeout=30.0):
     run = Run(event, timeout_s)
-    server = Server(("127.0.0.1", 0), Emulator)
-    server.run = run
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    proxy = Server(("127.0.0.1", 0), ServiceProxy)
-    proxy.run, proxy.moto_url = run, env["AWS_ENDPOINT_URL"]
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    server = Server.serving(Emulator, run)
+    proxy = Server.serving(ServiceProxy, run, env["AWS_ENDPOINT_URL"])
     env = dict(
         env,
         AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}",
@@ -562,9 +571,8 @@ def start(binary_path, env, event, timeout_s, log, timeout=30.0):
             run.stop.set()
             proc.kill()
             proc.wait()
-            for s in (server, proxy):
-                s.shutdown()
-                s.server_close()
+            server.close()
+            proxy.close()
     return result
 
 

@@ -15,7 +15,6 @@ import json
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -55,9 +54,7 @@ def main():
             env.update(fenv)
             env["AWS_LAMBDA_FUNCTION_NAME"] = "_"
             run = bench.Run(None, 0)
-            proxy = bench.Server(("127.0.0.1", 0), bench.ServiceProxy)
-            proxy.run, proxy.moto_url = run, args.moto_url
-            threading.Thread(target=proxy.serve_forever, daemon=True).start()
+            proxy = bench.Server.serving(bench.ServiceProxy, run, args.moto_url)
             env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{proxy.server_address[1]}"
             request = urllib.request.Request(
                 f"http://{args.watch}/2015-03-31/functions/_/invocations",
@@ -80,8 +77,7 @@ def main():
                 finally:
                     proc.kill()
                     proc.wait()
-                    proxy.shutdown()
-                    proxy.server_close()
+                    proxy.close()
             busy = bench.busy_ns(list(run.service_spans), t0, t1) / 1e6
             times[name].append(ms)
             moto[name].append(busy)

@@ -1122,20 +1122,6 @@ fn moto_address() -> SocketAddr {
     host.to_socket_addrs().expect("moto's address").find(SocketAddr::is_ipv4).expect("an IPv4 address")
 }
 
-/// SDK configuration for a proxy in front of moto.
-async fn sdk_at(address: SocketAddr) -> svet_aws::aws_config::SdkConfig {
-    use svet_aws::aws_config::{self, BehaviorVersion, Region};
-    aws_config::defaults(BehaviorVersion::latest())
-        .http_client(svet_aws::http_client())
-        .region(Region::new("eu-central-1"))
-        .endpoint_url(format!("http://{address}"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "testing", "testing", None, None, "static",
-        ))
-        .load()
-        .await
-}
-
 /// DynamoDB and SES stop answering in the middle of a session (a proxy in front of moto is
 /// closed): the real adapters' errors answer 503 (SES's is not taken for a refused address),
 /// nothing is stored, and the same requests complete once when they are back.
@@ -1147,13 +1133,15 @@ async fn dynamodb_and_ses_stopped_mid_session_answer_503_and_the_retry_completes
         crate::helpers::create_table(&svet_aws::dynamodb_client::Client::new(&crate::helpers::sdk().await))
             .await;
     let store: Arc<dyn Store> = Arc::new(svet_aws::DynamoStore::new(
-        svet_aws::dynamodb_client::Client::new(&sdk_at(dynamodb.address).await),
+        svet_aws::dynamodb_client::Client::new(
+            &crate::helpers::sdk_at(format!("http://{}", dynamodb.address)).await,
+        ),
         table,
         p.clock.clone(),
     ));
     let ids = Arc::new(SequentialIds::default());
     let mailer = svet_aws::SesMailer::new(
-        svet_aws::sesv2_client::Client::new(&sdk_at(ses.address).await),
+        svet_aws::sesv2_client::Client::new(&crate::helpers::sdk_at(format!("http://{}", ses.address)).await),
         "Svet <no-reply@svet.example>",
         ids.clone(),
     );

@@ -77,13 +77,7 @@ async fn an_unreachable_dynamodb_gives_503() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    let sdk = svet_aws::aws_config::defaults(svet_aws::aws_config::BehaviorVersion::latest())
-        .http_client(svet_aws::http_client())
-        .region(svet_aws::aws_config::Region::new("eu-central-1"))
-        .endpoint_url(format!("http://127.0.0.1:{port}"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("t", "t", None, None, "static"))
-        .load()
-        .await;
+    let sdk = crate::helpers::sdk_at(format!("http://127.0.0.1:{port}")).await;
     let store = svet_aws::DynamoStore::new(svet_aws::dynamodb_client::Client::new(&sdk), "nowhere", clock());
     let (status, body, _) = call(&app(Arc::new(store)), Method::GET, "/api/health").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);

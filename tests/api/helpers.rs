@@ -25,10 +25,16 @@ pub fn moto_endpoint() -> String {
 
 /// SDK configuration for moto, whatever the environment holds.
 pub async fn sdk() -> aws_config::SdkConfig {
+    sdk_at(moto_endpoint()).await
+}
+
+/// SDK configuration for an endpoint of a test's own (a proxy in front of moto, a closed
+/// port), with the functions' HTTP client.
+pub async fn sdk_at(endpoint: impl Into<String>) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .http_client(svet_aws::http_client())
         .region(Region::new("eu-central-1"))
-        .endpoint_url(moto_endpoint())
+        .endpoint_url(endpoint)
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
             "testing", "testing", None, None, "static",
         ))
