@@ -7,11 +7,17 @@ environment Lambda and template.yaml give it, pointed at the emulator and, for A
 moto's server (AWS_ENDPOINT_URL). Per start:
 
   init          exec (just before the process is spawned) -> its first GET invocation/next
-  first invoke  the event handed out (response headers written) -> its response posted
+                arrives (the connection accepted)
+  first invoke  the event written out whole -> its response begins to arrive
   moto's share  of the first invoke: the time within it while one of the bootstrap's AWS
-                requests was out (a timing proxy per start sits between the bootstrap and moto
-                and notes each request's span); "first invoke, less moto" takes it off, what is
-                left is the bootstrap's own work. The hello-world calls no service.
+                requests was out, from the request's arrival at a timing proxy (one per start,
+                between the bootstrap and moto) to the answer's last byte written back; "first
+                invoke, less moto" takes it off, what is left is the bootstrap's own work. The
+                hello-world calls no service.
+
+A request "arrives" when its connection is accepted (the connection's first request) or at its
+first byte (a later one on a kept-alive connection): the Python servers' own start of a thread
+and parsing after that are not counted as the bootstrap's time.
 
 Rounds go over every binary in turn, the hello-world baseline (functions/examples/hello_lambda)
 included in each round, so load on the machine falls on both alike. Medians over the rounds.
@@ -150,7 +156,25 @@ class Run:
         self.stop = threading.Event()
 
 
-class Emulator(BaseHTTPRequestHandler):
+class Arrivals(BaseHTTPRequestHandler):
+    """Notes when each request began to reach this server (`self.arrived`): a connection's first
+    request when the connection was accepted, a later one at its first byte. What Python does
+    after that (starting the connection's thread, parsing the request line and headers) is this
+    server's time, not the client's."""
+
+    def setup(self):
+        super().setup()
+        self.arrived = self.server.accepted.pop(self.connection.fileno(), None)
+
+    def handle_one_request(self):
+        if self.arrived is None:
+            self.rfile.peek(1)  # blocks until the next request's first byte (or the end)
+            self.arrived = time.perf_counter_ns()
+        super().handle_one_request()
+        self.arrived = None
+
+
+class Emulator(Arrivals):
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):
@@ -166,7 +190,7 @@ class Emulator(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def do_GET(self):
-        now = time.perf_counter_ns()
+        now = self.arrived
         run = self.server.run
         if not self.path.endswith("/runtime/invocation/next") or run is None:
             return self._reply(404)
@@ -178,7 +202,6 @@ class Emulator(BaseHTTPRequestHandler):
                 return
             body = json.dumps(run.event).encode()
             deadline = int(time.time() * 1000) + run.timeout_s * 1000
-            run.t_handout = time.perf_counter_ns()
             self._reply(
                 200,
                 body,
@@ -193,13 +216,14 @@ class Emulator(BaseHTTPRequestHandler):
                     ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0"),
                 ],
             )
+            run.t_handout = time.perf_counter_ns()  # the event has been written out whole
         else:  # the next invocation after the first: none comes
             run.stop.wait(30)
 
     def do_POST(self):
+        now = self.arrived
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        now = time.perf_counter_ns()
         run = self.server.run
         m = re.search(r"/runtime/(?:invocation/([^/]+)/(response|error)|init/(error))$", self.path)
         if run is None or m is None:
@@ -220,6 +244,15 @@ class Server(ThreadingHTTPServer):
     run = None
     moto_url = None  # where a ServiceProxy forwards to
 
+    def __init__(self, *args, **kwargs):
+        self.accepted = {}  # socket number -> when it was accepted, for Arrivals
+        super().__init__(*args, **kwargs)
+
+    def get_request(self):
+        connection, address = super().get_request()
+        self.accepted[connection.fileno()] = time.perf_counter_ns()
+        return connection, address
+
     @classmethod
     def serving(cls, handler, run, moto_url=None):
         """A server on a free loopback port, answering in a thread of its own."""
@@ -238,7 +271,7 @@ class Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-class ServiceProxy(BaseHTTPRequestHandler):
+class ServiceProxy(Arrivals):
     """Between one bootstrap and moto: forwards each request as it came (one kept-alive
     connection to moto per connection from the bootstrap) and notes when it arrived and when its
     answer went back, so that the bench can tell the bootstrap's own time from the time it
@@ -265,7 +298,7 @@ class ServiceProxy(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _forward(self):
-        span = [time.perf_counter_ns(), None]  # open until the answer has gone back
+        span = [self.arrived, None]  # open until the answer has gone back
         self.server.run.service_spans.append(span)
         body = self._body()
         upstream = getattr(self, "upstream", None)
@@ -608,14 +641,21 @@ def phase_table(logs, names):
 
 
 def elf_kind(path):
-    """"pie" or "fixed" from the ELF header's e_type: functions/build.rs links the bootstraps
-    without PIE, and a table should say which kind it timed."""
+    """"pie" or "fixed" from the ELF header's e_type (functions/build.rs links the bootstraps
+    without PIE), and ", symbols" when the file still has a symbol table (.symtab): a release
+    bootstrap should be stripped, and a size should say what it includes."""
     with open(path, "rb") as f:
-        header = f.read(18)
-    if header[:4] != b"\x7fELF":
-        return "not ELF"
-    e_type = int.from_bytes(header[16:18], "little")
-    return {2: "fixed", 3: "pie"}.get(e_type, f"e_type {e_type}")
+        data = f.read()
+    if data[:4] != b"\x7fELF" or data[4] != 2:  # ELF, 64-bit
+        return "not ELF64"
+    e_type = int.from_bytes(data[16:18], "little")
+    kind = {2: "fixed", 3: "pie"}.get(e_type, f"e_type {e_type}")
+    shoff = int.from_bytes(data[0x28:0x30], "little")
+    shentsize = int.from_bytes(data[0x3A:0x3C], "little")
+    shnum = int.from_bytes(data[0x3C:0x3E], "little")
+    headers = (shoff + i * shentsize for i in range(shnum))
+    sh_types = (int.from_bytes(data[h + 4 : h + 8], "little") for h in headers)
+    return kind + (", symbols" if 2 in sh_types else "")  # SHT_SYMTAB
 
 
 def median(xs):
