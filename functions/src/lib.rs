@@ -345,14 +345,95 @@ pub async fn serve(route: Route) -> Result<(), lambda_http::Error> {
     let app = aws_app().await?;
     let (app, route) = (&app, &route);
     lambda_http::run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(dispatch(app, route, request).await)
+        Ok::<_, Infallible>(AsMade(dispatch(app, route, request).await))
     }))
     .await
+}
+
+/// A response handed to lambda_http as [`dispatch`] made it. A plain `Response<Body>` goes
+/// through lambda_http's body conversion first, which collects the body into a new buffer and
+/// decodes a text type's bytes again as UTF-8 (on x86_64 its first use in a process also asks
+/// the CPU for its features, which in a virtual machine is slow). `dispatch`'s bodies are
+/// `Body::Text` for text and `Body::Binary` for PDF already, so that work is only a copy; an
+/// empty body (a redirect) stays absent instead of becoming `""`.
+struct AsMade(lambda_http::Response<lambda_http::Body>);
+
+impl lambda_http::IntoResponse for AsMade {
+    fn into_response(
+        self,
+    ) -> std::pin::Pin<Box<dyn Future<Output = lambda_http::Response<lambda_http::Body>> + Send>> {
+        Box::pin(std::future::ready(self.0))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What Lambda gets for a response: the API Gateway v2 answer lambda_http serializes.
+    async fn as_lambda_gives(response: lambda_http::Response<lambda_http::Body>) -> serde_json::Value {
+        use lambda_http::Service;
+        let event: lambda_http::request::LambdaRequest = serde_json::from_value(serde_json::json!({
+            "version": "2.0", "routeKey": "GET /api/x", "rawPath": "/api/x", "rawQueryString": "",
+            "headers": {}, "isBase64Encoded": false,
+            "requestContext": {
+                "accountId": "1", "apiId": "a", "domainName": "d", "domainPrefix": "d",
+                "http": {"method": "GET", "path": "/api/x", "protocol": "HTTP/1.1",
+                         "sourceIp": "192.0.2.1", "userAgent": "t"},
+                "requestId": "r", "routeKey": "GET /api/x", "stage": "$default",
+                "time": "27/Nov/2026:04:00:00 +0000", "timeEpoch": 0
+            }
+        }))
+        .unwrap();
+        let response = std::sync::Mutex::new(Some(response));
+        let mut adapter = lambda_http::Adapter::from(service_fn(|_request| {
+            let made = response.lock().unwrap().take().unwrap();
+            async move { Ok::<_, Infallible>(AsMade(made)) }
+        }));
+        let answer = adapter
+            .call(lambda_http::LambdaEvent::new(event, lambda_http::Context::default()))
+            .await
+            .unwrap();
+        serde_json::to_value(answer).unwrap()
+    }
+
+    /// Handed over as made, a response reaches Lambda whole: status, headers and cookies, a
+    /// JSON body as text (Cyrillic intact), a PDF as base64, and a redirect with no body.
+    #[tokio::test]
+    async fn responses_reach_lambda_as_dispatch_made_them() {
+        let json = lambda_http::Response::builder()
+            .status(401)
+            .header("content-type", "application/json; charset=utf-8")
+            .header("set-cookie", "a=1; Path=/")
+            .body(lambda_http::Body::from(r#"{"message":"Войдите снова"}"#.to_owned()))
+            .unwrap();
+        let got = as_lambda_gives(json).await;
+        assert_eq!(got["statusCode"], 401);
+        assert_eq!(got["body"], r#"{"message":"Войдите снова"}"#);
+        assert_eq!(got["isBase64Encoded"], false);
+        assert_eq!(got["headers"]["content-type"], "application/json; charset=utf-8");
+        assert_eq!(got["cookies"], serde_json::json!(["a=1; Path=/"]));
+
+        let pdf = lambda_http::Response::builder()
+            .header("content-type", "application/pdf")
+            .body(lambda_http::Body::Binary(b"%PDF-1.7 \xff".to_vec()))
+            .unwrap();
+        let got = as_lambda_gives(pdf).await;
+        assert_eq!(got["isBase64Encoded"], true);
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(got["body"].as_str().unwrap()).unwrap();
+        assert_eq!(bytes, b"%PDF-1.7 \xff");
+
+        let redirect = lambda_http::Response::builder()
+            .status(303)
+            .header("location", "/pay")
+            .body(lambda_http::Body::Empty)
+            .unwrap();
+        let got = as_lambda_gives(redirect).await;
+        assert_eq!(got["statusCode"], 303);
+        assert_eq!(got["headers"]["location"], "/pay");
+        assert!(got.get("body").is_none_or(|body| body.is_null()), "{got}");
+    }
 
     /// The SDK at moto's server, which the test command starts. Missing is a failure.
     async fn moto() -> svet_aws::aws_config::SdkConfig {
