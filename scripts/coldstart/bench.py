@@ -645,16 +645,17 @@ def elf_kind(path):
     without PIE), and ", symbols" when the file still has a symbol table (.symtab): a release
     bootstrap should be stripped, and a size should say what it includes."""
     with open(path, "rb") as f:
-        data = f.read()
-    if data[:4] != b"\x7fELF" or data[4] != 2:  # ELF, 64-bit
-        return "not ELF64"
-    e_type = int.from_bytes(data[16:18], "little")
-    kind = {2: "fixed", 3: "pie"}.get(e_type, f"e_type {e_type}")
-    shoff = int.from_bytes(data[0x28:0x30], "little")
-    shentsize = int.from_bytes(data[0x3A:0x3C], "little")
-    shnum = int.from_bytes(data[0x3C:0x3E], "little")
-    headers = (shoff + i * shentsize for i in range(shnum))
-    sh_types = (int.from_bytes(data[h + 4 : h + 8], "little") for h in headers)
+        header = f.read(64)
+        if header[:4] != b"\x7fELF" or header[4] != 2:  # ELF, 64-bit
+            return "not ELF64"
+        e_type = int.from_bytes(header[16:18], "little")
+        kind = {2: "fixed", 3: "pie"}.get(e_type, f"e_type {e_type}")
+        shoff = int.from_bytes(header[0x28:0x30], "little")
+        shentsize = int.from_bytes(header[0x3A:0x3C], "little")
+        shnum = int.from_bytes(header[0x3C:0x3E], "little")
+        f.seek(shoff)
+        table = f.read(shnum * shentsize)  # the section headers only, not the whole binary
+    sh_types = (int.from_bytes(table[h + 4 : h + 8], "little") for h in range(0, len(table), shentsize))
     return kind + (", symbols" if 2 in sh_types else "")  # SHT_SYMTAB
 
 
